@@ -1,0 +1,194 @@
+"""What a notebook calls: ``show(worksheet_id)`` and ``show_start()``.
+
+Wires the team (from the URL or a picker), the store and the renderer, and turns every
+expected failure into a readable message on the page instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+from collections.abc import Callable
+
+import ipywidgets as W
+from IPython.display import display
+
+from . import config, content, teams
+from .errors import SectorwbError
+from .store import Store
+from .widgets import WorksheetForm, message, style, text_block
+
+START_NOTEBOOK = "00_start_here.ipynb"
+
+
+def notebook_name(worksheet_id: str) -> str:
+    """The workbook notebook of a worksheet (``workbooks/<id>.ipynb``)."""
+    return f"{worksheet_id}.ipynb"
+
+
+def _query_string() -> str:
+    """The page's query string under Voila; empty in JupyterLab or plain Python."""
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        # A preheated kernel ran everything above already; this waits for the visitor.
+        from voila.utils import get_query_string
+
+        return get_query_string() or ""
+    return os.environ.get("QUERY_STRING", "")
+
+
+class _Page(W.VBox):
+    """The page frame: house style, a team line, notices, then the body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_class("sectorwb-page")
+        self.team_line = W.HTML()
+        self.notices = W.VBox()
+        self.body = W.VBox()
+        self.children = [style(), self.team_line, self.notices, self.body]
+
+    def notice(self, text: str, level: str = "error") -> None:
+        self.notices.children = [message(text, level)]
+
+    def clear_notice(self) -> None:
+        self.notices.children = []
+
+
+def _team_picker(page: _Page, store: Store, on_team: Callable[[str], None]) -> W.Widget:
+    """Ask which team is working; existing teams are offered as suggestions."""
+    try:
+        known = store.teams()
+    except SectorwbError as exc:
+        page.notice(str(exc))
+        known = []
+    name = W.Combobox(
+        description="Team name",
+        options=known,
+        ensure_option=False,
+        placeholder="e.g. Metro Health Team",
+    )
+    name.add_class("sectorwb-q")
+    go = W.Button(description="Open", button_style="primary")
+
+    def submit(_w: object) -> None:
+        try:
+            team = teams.validate(name.value)
+        except SectorwbError as exc:
+            page.notice(str(exc))
+            return
+        page.clear_notice()
+        on_team(team)
+
+    go.on_click(submit)
+    name.on_submit(submit)
+    intro = text_block(
+        "Which team are you? Type your team name (or pick it from the list) and "
+        "press Open. Your answers are saved under this name."
+    )
+    return W.VBox([intro, name, go])
+
+
+def _choose_team(page: _Page, store: Store, on_team: Callable[[str], None]) -> None:
+    """Team from ``?team=`` when given and valid; otherwise the picker."""
+    raw = teams.from_query(_query_string())
+    if raw is not None:
+        try:
+            on_team(teams.validate(raw))
+            return
+        except SectorwbError as exc:
+            page.notice(f"The team name in this link cannot be used. {exc}")
+    picker = _team_picker(page, store, on_team)
+    page.body.children = [picker, *page.body.children]
+
+
+def _team_line(team: str, here: str | None) -> str:
+    start = f"{START_NOTEBOOK}?{teams.url_param(team)}"
+    link = f"{here}?{teams.url_param(team)}" if here else start
+    return (
+        f'<p class="sectorwb-source">Team: <strong>{html.escape(team)}</strong> · '
+        f'<a href="{html.escape(start)}">All worksheets</a> · '
+        f'<a href="{html.escape(link)}">Link to this page for your team</a></p>'
+    )
+
+
+def _guard(page: _Page, step: Callable[[], None]) -> None:
+    try:
+        step()
+    except SectorwbError as exc:
+        page.notice(str(exc))
+    except Exception as exc:  # noqa: BLE001 - the page must show a message, not a trace
+        print(f"sectorwb: unexpected error: {exc!r}", file=sys.stderr)
+        page.notice(
+            "Something went wrong on this page. Your saved answers are safe. Reload the "
+            f"page; if this persists, tell the trainer: {type(exc).__name__}: {exc}"
+        )
+
+
+def show(worksheet_id: str) -> None:
+    """Render one worksheet as a form bound to the team's saved answers."""
+    page = _Page()
+    display(page)
+    _guard(page, lambda: _show_worksheet(page, worksheet_id))
+
+
+def _show_worksheet(page: _Page, worksheet_id: str) -> None:
+    form = WorksheetForm(content.get(worksheet_id))
+    form.layout.display = "none"  # until we know whose answers to show
+    page.body.children = [form]
+    store = Store(config.db_path())
+
+    def open_team(team: str) -> None:
+        form.bind(store, team)
+        page.team_line.value = _team_line(team, notebook_name(worksheet_id))
+        page.body.children = [form]
+        form.layout.display = None
+        if store.read_only:
+            page.notice(
+                f"The answer database {store.path} is read-only: you can read your "
+                "answers, but changes are not saved. Tell the trainer.",
+                "warning",
+            )
+
+    _choose_team(page, store, lambda team: _guard(page, lambda: open_team(team)))
+
+
+def show_start() -> None:
+    """The start page: pick or create a team, then every worksheet with its progress."""
+    page = _Page()
+    display(page)
+    _guard(page, lambda: _show_start(page))
+
+
+def _show_start(page: _Page) -> None:
+    sheets = content.worksheets()
+    store = Store(config.db_path())
+
+    def open_team(team: str) -> None:
+        if not store.read_only:
+            store.add_team(team)
+        answers = store.all_answers(team)
+        rows = []
+        for ws in sheets:
+            done, total = ws.progress(answers.get(ws.id, {}))
+            href = f"{notebook_name(ws.id)}?{teams.url_param(team)}"
+            rows.append(
+                f'<tr><td><a href="{html.escape(href)}">{html.escape(ws.title)}</a></td>'
+                f"<td>{html.escape(ws.source.section)}</td>"
+                f"<td>{done} / {total} answered</td></tr>"
+            )
+        table = (
+            '<table class="sectorwb-worksheets"><thead><tr><th>Worksheet</th>'
+            "<th>From the manual</th><th>Progress</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+        page.team_line.value = _team_line(team, None)
+        page.body.children = [
+            text_block(
+                f"Worksheets for {team}. Open one to work on it; answers save as you type."
+            ),
+            W.HTML(table),
+        ]
+
+    _choose_team(page, store, lambda team: _guard(page, lambda: open_team(team)))

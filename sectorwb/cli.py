@@ -1,0 +1,153 @@
+"""The ``sectorwb`` command: serve the workbooks, check content, write notebooks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+from . import config, content
+from .app import START_NOTEBOOK, notebook_name
+from .errors import SectorwbError
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def voila_command(workbooks: Path, port: int, host: str = "127.0.0.1") -> list[str]:
+    """The Voila command line with sectorwb's configuration and template."""
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(workbooks),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={host}",
+        "--Voila.config_file_paths",
+        str(PACKAGE_DIR),
+    ]
+
+
+def voila_env(data_dir: Path | None = None) -> dict[str, str]:
+    """Environment for the Voila server; its kernels inherit it."""
+    env = dict(os.environ)
+    # Lets Voila find the sectorwb template shipped inside the package.
+    jupyter_path = str(PACKAGE_DIR / "jupyter")
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (jupyter_path, env.get("JUPYTER_PATH")) if p
+    )
+    if data_dir is not None:
+        env[config.DATA_DIR_ENV] = str(Path(data_dir).resolve())
+    return env
+
+
+def _free_port(host: str, wanted: int) -> int:
+    with socket.socket() as s:
+        try:
+            s.bind((host, wanted))
+            return wanted
+        except OSError:
+            s.bind((host, 0))
+            return s.getsockname()[1]
+
+
+def default_workbooks() -> Path:
+    return Path.cwd() / "workbooks"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    workbooks = Path(args.workbooks).resolve()
+    if not (workbooks / START_NOTEBOOK).exists():
+        print(
+            f"sectorwb: no {START_NOTEBOOK} in {workbooks}. Run this from the sectorwb "
+            "folder or pass --workbooks PATH.",
+            file=sys.stderr,
+        )
+        return 2
+    content.worksheets()  # a broken YAML file stops here, with its name and line
+    port = _free_port(args.host, args.port)
+    env = voila_env(Path(args.data_dir) if args.data_dir else None)
+    data = env.get(config.DATA_DIR_ENV) or config.data_dir()
+    print(f"sectorwb: answers are saved in {data}", flush=True)
+    print(
+        f"sectorwb: open http://{args.host}:{port}/voila/render/{START_NOTEBOOK}",
+        flush=True,
+    )
+    try:
+        return subprocess.call(voila_command(workbooks, port, args.host), env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def write_notebooks(folder: Path) -> list[Path]:
+    """One thin notebook per worksheet plus the start page (a title, one call)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = [(START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()")]
+    pages += [
+        (notebook_name(ws.id), ws.title, f'from sectorwb import show\nshow("{ws.id}")')
+        for ws in content.worksheets()
+    ]
+    written = []
+    for filename, title, code in pages:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata = {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        }
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), nbformat.v4.new_code_cell(code)]
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"cell-{i}"  # stable ids keep regenerated notebooks diff-free
+        path = folder / filename
+        nbformat.write(nb, path)
+        written.append(path)
+    return written
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    for path in write_notebooks(Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_check(_args: argparse.Namespace) -> int:
+    for ws in content.worksheets():
+        print(f"ok  {ws.id}: {len(ws.questions())} questions")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sectorwb", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the workbooks as Voila apps")
+    serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--data-dir", help=f"where answers are saved (${config.DATA_DIR_ENV})")
+    serve.add_argument("--workbooks", default=str(default_workbooks()))
+    serve.set_defaults(func=cmd_serve)
+
+    nbs = sub.add_parser("notebooks", help="write the thin workbook notebooks")
+    nbs.add_argument("--out", default=str(default_workbooks()))
+    nbs.set_defaults(func=cmd_notebooks)
+
+    check = sub.add_parser("check", help="load and validate every worksheet YAML")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SectorwbError as exc:
+        print(f"sectorwb: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

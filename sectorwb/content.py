@@ -1,0 +1,112 @@
+"""Load, validate and list the worksheet YAML files (package data plus a trainer's folder)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import ContentError
+from .schema import KINDS, Worksheet
+
+PACKAGE_DIR = Path(__file__).parent / "worksheets"
+# A trainer's folder of extra or replacement worksheets (same id replaces ours).
+EXTRA_DIR_ENV = "SECTORWB_WORKSHEETS_DIR"
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def worksheet_files() -> list[Path]:
+    files = sorted(PACKAGE_DIR.glob("*.yaml"))
+    extra = os.environ.get(EXTRA_DIR_ENV)
+    if extra:
+        files += sorted(Path(extra).expanduser().glob("*.yaml"))
+    return files
+
+
+def load_file(path: Path) -> Worksheet:
+    """Parse and validate one file; any problem raises ContentError naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot be read as UTF-8 text ({exc}).") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(
+            f"{path}{where}: not valid YAML ({problem}). Check indentation and quotes "
+            "around text that contains a colon."
+        ) from None
+    if not isinstance(data, dict):
+        raise ContentError(
+            f"{path}: expected a mapping with id, title, source, sections and "
+            f"action_table at the top level, found {type(data).__name__}."
+        )
+    try:
+        return Worksheet.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(_describe(path, text, exc)) from None
+
+
+def _describe(path: Path, text: str, exc: ValidationError) -> str:
+    lines = [f"{path}: {exc.error_count()} problem(s) in the worksheet:"]
+    root = yaml.compose(text, Loader=_Loader)
+    for err in exc.errors()[:10]:
+        loc = [p for p in err["loc"] if not _is_union_tag(p)]
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(root, loc)
+        at = f"line {line}, " if line else ""
+        lines.append(f"  - {at}field {field}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic inserts the discriminator value ("yes_no") into the location.
+    return isinstance(part, str) and part in KINDS
+
+
+def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
+    """Line of the deepest YAML node that the error location reaches."""
+    best = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node, best = child, child.start_mark.line + 1
+    return best
+
+
+
+@functools.cache
+def _all() -> dict[str, Worksheet]:
+    sheets: dict[str, Worksheet] = {}
+    for path in worksheet_files():
+        ws = load_file(path)
+        sheets[ws.id] = ws
+    return dict(sorted(sheets.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+def worksheets() -> list[Worksheet]:
+    """Every worksheet, in the manual's order."""
+    return list(_all().values())
+
+
+def get(worksheet_id: str) -> Worksheet:
+    sheets = _all()
+    if worksheet_id not in sheets:
+        known = ", ".join(sheets) or "none"
+        raise ContentError(
+            f"There is no worksheet with id {worksheet_id!r}. Known worksheets: {known}."
+        )
+    return sheets[worksheet_id]

@@ -1,0 +1,27 @@
+"""The few exceptions sectorwb raises, each with a message a trainer can act on."""
+
+from __future__ import annotations
+
+
+class SectorwbError(Exception):
+    """Base class: the message is shown to the user as it is, never a traceback."""
+
+
+class ContentError(SectorwbError):
+    """A worksheet YAML file is malformed (the message names file, line, field, fix)."""
+
+
+class TeamNameError(SectorwbError):
+    """A team name is empty, too long or has characters we do not accept."""
+
+
+class StoreError(SectorwbError):
+    """The answer database cannot be read or written (locked, read-only, corrupt)."""
+
+
+class AnswerTooLargeError(SectorwbError):
+    """One answer is larger than the store accepts."""
+
+
+class DataFileError(SectorwbError):
+    """A data file (QCEW CSV, region config) cannot be used."""

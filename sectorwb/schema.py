@@ -1,0 +1,197 @@
+"""Pydantic models of a worksheet: what a YAML file in ``worksheets/`` may say."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Ids become widget keys and database keys, never paths; keep them plain.
+_ID = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+class _Model(BaseModel):
+    # A typo in a YAML key must fail loudly instead of being ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """Where in the manual the worksheet's wording comes from."""
+
+    document: str = "Colorado Convener Guide 2017"
+    section: str
+    page: int | None = None
+
+
+class _Question(_Model):
+    id: str = Field(pattern=_ID)
+    text: str = Field(min_length=1)
+    help: str = ""
+
+    def empty(self) -> Any:
+        """The value of an unanswered question."""
+        return ""
+
+    def is_answered(self, value: Any) -> bool:
+        return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
+class ShortText(_Question):
+    kind: Literal["short_text"]
+    placeholder: str = ""
+
+
+class LongText(_Question):
+    kind: Literal["long_text"]
+    placeholder: str = ""
+
+
+class YesNo(_Question):
+    kind: Literal["yes_no"]
+    notes_label: str = "Notes"
+
+    def empty(self) -> dict[str, Any]:
+        return {"answer": None, "notes": ""}
+
+    def is_answered(self, value: Any) -> bool:
+        return isinstance(value, dict) and bool(value.get("answer") or value.get("notes"))
+
+
+class SingleChoice(_Question):
+    kind: Literal["single_choice"]
+    options: list[str] = Field(min_length=2)
+
+    def empty(self) -> None:
+        return None
+
+
+class MultiChoice(_Question):
+    kind: Literal["multi_choice"]
+    options: list[str] = Field(min_length=1)
+
+    def empty(self) -> list[str]:
+        return []
+
+
+class DateQ(_Question):
+    kind: Literal["date"]
+
+    def empty(self) -> None:
+        return None
+
+
+class ItemList(_Question):
+    kind: Literal["list"]
+    placeholder: str = "One per line"
+
+    def empty(self) -> list[str]:
+        return []
+
+
+class Table(_Question):
+    kind: Literal["table"]
+    columns: list[str] = Field(min_length=1)
+    # Rows the manual prints: the first column of each is filled in already.
+    preset: list[str] = []
+    # Blank rows with this placeholder in the first column (the manual's "Other?").
+    blank_rows: int = Field(default=1, ge=0, le=50)
+    blank_placeholder: str = ""
+
+    @field_validator("columns")
+    @classmethod
+    def _unique_columns(cls, columns: list[str]) -> list[str]:
+        if len(set(columns)) != len(columns):
+            raise ValueError("column names must be different from each other")
+        return columns
+
+    def empty(self) -> list[dict[str, str]]:
+        first = self.columns[0]
+        rows = [{c: "" for c in self.columns} | {first: p} for p in self.preset]
+        return rows + [{c: "" for c in self.columns} for _ in range(self.blank_rows)]
+
+    def is_answered(self, value: Any) -> bool:
+        if not isinstance(value, list):
+            return False
+        preset = set(self.preset)
+        return any(
+            any(v for c, v in row.items() if not (c == self.columns[0] and v in preset))
+            for row in value
+            if isinstance(row, dict)
+        )
+
+
+QUESTION_TYPES = (ShortText, LongText, YesNo, SingleChoice, MultiChoice, DateQ, ItemList, Table)
+KINDS = frozenset(get_args(t.model_fields["kind"].annotation)[0] for t in QUESTION_TYPES)
+Question = Annotated[Union[QUESTION_TYPES], Field(discriminator="kind")]  # noqa: UP007
+
+
+class Section(_Model):
+    id: str = Field(pattern=_ID)
+    title: str
+    intro: str = ""
+    questions: list[Question] = Field(min_length=1)
+
+
+class ActionTable(_Model):
+    """The next-steps table every worksheet ends with."""
+
+    id: str = Field(default="next_steps", pattern=_ID)
+    title: str = "Next Steps"
+    intro: str = ""
+    columns: list[str] = ["Action", "Timeline", "Who's committed"]
+    preset: list[str] = []
+    blank_rows: int = Field(default=3, ge=0, le=50)
+    blank_placeholder: str = ""
+
+    @field_validator("columns")
+    @classmethod
+    def _starts_with_the_three(cls, columns: list[str]) -> list[str]:
+        if len(columns) < 3 or len(set(columns)) != len(columns):
+            raise ValueError(
+                "needs at least three different columns: Action, Timeline and "
+                "Who's committed (plus any the worksheet adds)"
+            )
+        return columns
+
+    def as_question(self) -> Table:
+        """The action table is stored and rendered as a table question."""
+        return Table(
+            kind="table",
+            id=self.id,
+            text=self.title,
+            help=self.intro,
+            columns=self.columns,
+            preset=self.preset,
+            blank_rows=self.blank_rows,
+            blank_placeholder=self.blank_placeholder,
+        )
+
+
+class Worksheet(_Model):
+    id: str = Field(pattern=_ID)
+    title: str
+    order: int = 0
+    source: Source
+    intro: str = ""
+    sections: list[Section] = Field(min_length=1)
+    action_table: ActionTable
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Worksheet:
+        seen: set[str] = set()
+        for q in self.questions():
+            if q.id in seen:
+                raise ValueError(f"question id {q.id!r} is used twice; ids must be unique")
+            seen.add(q.id)
+        return self
+
+    def progress(self, answers: dict[str, Any]) -> tuple[int, int]:
+        """(answered, total) questions, the action table counting as one."""
+        qs = self.questions()
+        done = sum(1 for q in qs if q.id in answers and q.is_answered(answers[q.id]))
+        return done, len(qs)
+
+    def questions(self) -> list[Any]:
+        """Every question in page order, the action table last."""
+        qs = [q for s in self.sections for q in s.questions]
+        return [*qs, self.action_table.as_question()]
