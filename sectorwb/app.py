@@ -102,14 +102,17 @@ def _choose_team(page: _Page, store: Store, on_team: Callable[[str], None]) -> N
     page.body.children = [picker, *page.body.children]
 
 
-def _team_line(team: str, here: str | None) -> str:
-    start = f"{START_NOTEBOOK}?{teams.url_param(team)}"
-    link = f"{here}?{teams.url_param(team)}" if here else start
-    return (
-        f'<p class="sectorwb-source">Team: <strong>{html.escape(team)}</strong> · '
-        f'<a href="{html.escape(start)}">All worksheets</a> · '
-        f'<a href="{html.escape(link)}">Link to this page for your team</a></p>'
+def _team_line(team: str, here: str) -> str:
+    """Who is working, with links a team can bookmark (relative: Voila serves them)."""
+    links = [f"{here}?{teams.url_param(team)}"]
+    if here != START_NOTEBOOK:
+        links.insert(0, f"{START_NOTEBOOK}?{teams.url_param(team)}")
+    labels = ["All worksheets", "Link to this page for your team"][-len(links) :]
+    anchors = " · ".join(
+        f'<a href="{html.escape(h)}">{label}</a>'
+        for h, label in zip(links, labels, strict=True)
     )
+    return f'<p class="sectorwb-source">Team: <strong>{html.escape(team)}</strong> · {anchors}</p>'
 
 
 def _guard(page: _Page, step: Callable[[], None]) -> None:
@@ -162,6 +165,9 @@ def show_start() -> None:
 
 def _show_start(page: _Page) -> None:
     sheets = content.worksheets()
+    broken = content.problems()
+    if broken:
+        page.notice("\n".join(str(p) for p in broken), "warning")
     store = Store(config.db_path())
 
     def open_team(team: str) -> None:
@@ -183,7 +189,7 @@ def _show_start(page: _Page) -> None:
             + "".join(rows)
             + "</tbody></table>"
         )
-        page.team_line.value = _team_line(team, None)
+        page.team_line.value = _team_line(team, START_NOTEBOOK)
         page.body.children = [
             text_block(
                 f"Worksheets for {team}. Open one to work on it; answers save as you type."

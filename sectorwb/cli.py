@@ -70,7 +70,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    content.worksheets()  # a broken YAML file stops here, with its name and line
+    for problem in content.problems():
+        # One broken file must not take down a live session: warn, serve the rest.
+        print(f"sectorwb: warning: {problem}", file=sys.stderr)
     port = _free_port(args.host, args.port)
     env = voila_env(Path(args.data_dir) if args.data_dir else None)
     data = env.get(config.DATA_DIR_ENV) or config.data_dir()
@@ -88,7 +90,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def write_notebooks(folder: Path) -> list[Path]:
     """One thin notebook per worksheet plus the start page (a title, one call)."""
     folder.mkdir(parents=True, exist_ok=True)
-    pages = [(START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()")]
+    pages = [
+        (START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()")
+    ]
     pages += [
         (notebook_name(ws.id), ws.title, f'from sectorwb import show\nshow("{ws.id}")')
         for ws in content.worksheets()
@@ -97,9 +101,16 @@ def write_notebooks(folder: Path) -> list[Path]:
     for filename, title, code in pages:
         nb = nbformat.v4.new_notebook()
         nb.metadata = {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3",
+                "language": "python",
+            }
         }
-        nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), nbformat.v4.new_code_cell(code)]
+        nb.cells = [
+            nbformat.v4.new_markdown_cell(f"# {title}"),
+            nbformat.v4.new_code_cell(code),
+        ]
         for i, cell in enumerate(nb.cells):
             cell.id = f"cell-{i}"  # stable ids keep regenerated notebooks diff-free
         path = folder / filename
@@ -117,7 +128,9 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 def cmd_check(_args: argparse.Namespace) -> int:
     for ws in content.worksheets():
         print(f"ok  {ws.id}: {len(ws.questions())} questions")
-    return 0
+    for problem in content.problems():
+        print(f"BAD {problem}")
+    return 1 if content.problems() else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the workbooks as Voila apps")
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--data-dir", help=f"where answers are saved (${config.DATA_DIR_ENV})")
+    serve.add_argument(
+        "--data-dir", help=f"where answers are saved (${config.DATA_DIR_ENV})"
+    )
     serve.add_argument("--workbooks", default=str(default_workbooks()))
     serve.set_defaults(func=cmd_serve)
 

@@ -87,26 +87,46 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
     return best
 
 
-
 @functools.cache
-def _all() -> dict[str, Worksheet]:
-    sheets: dict[str, Worksheet] = {}
+def _all() -> dict[str, Worksheet | ContentError]:
+    """Every worksheet file by id (= file name); a broken file maps to its error, so
+    one bad file shows its message where it is used instead of breaking every page."""
+    found: dict[str, Worksheet | ContentError] = {}
     for path in worksheet_files():
-        ws = load_file(path)
-        sheets[ws.id] = ws
-    return dict(sorted(sheets.items(), key=lambda kv: (kv[1].order, kv[0])))
+        try:
+            ws = load_file(path)
+            if ws.id != path.stem:
+                raise ContentError(
+                    f"{path}: field id: the worksheet says id {ws.id!r} but the file is "
+                    f"named {path.name!r}. Rename the file to {ws.id}.yaml or change id."
+                )
+            found[path.stem] = ws
+        except ContentError as exc:
+            found[path.stem] = exc
+    return dict(sorted(found.items(), key=lambda kv: (_order(kv[1]), kv[0])))
+
+
+def _order(entry: Worksheet | ContentError) -> int:
+    return entry.order if isinstance(entry, Worksheet) else 10**9
 
 
 def worksheets() -> list[Worksheet]:
-    """Every worksheet, in the manual's order."""
-    return list(_all().values())
+    """Every valid worksheet, in the manual's order."""
+    return [ws for ws in _all().values() if isinstance(ws, Worksheet)]
+
+
+def problems() -> list[ContentError]:
+    """The errors of every worksheet file that could not be loaded."""
+    return [e for e in _all().values() if isinstance(e, ContentError)]
 
 
 def get(worksheet_id: str) -> Worksheet:
-    sheets = _all()
-    if worksheet_id not in sheets:
-        known = ", ".join(sheets) or "none"
+    entry = _all().get(worksheet_id)
+    if isinstance(entry, ContentError):
+        raise entry
+    if entry is None:
+        known = ", ".join(ws.id for ws in worksheets()) or "none"
         raise ContentError(
             f"There is no worksheet with id {worksheet_id!r}. Known worksheets: {known}."
         )
-    return sheets[worksheet_id]
+    return entry

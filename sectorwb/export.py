@@ -134,7 +134,12 @@ def to_markdown(ws: Worksheet, team: str, answers: dict[str, Any]) -> str:
         out += [f"## {md_text(section.title)}", ""]
         for q in section.questions:
             answer = answer_text(q, answers.get(q.id))
-            out += [f"**{md_text(q.text)}**", "", md_text(answer) or "_(no answer)_", ""]
+            out += [
+                f"**{md_text(q.text)}**",
+                "",
+                md_text(answer) or "_(no answer)_",
+                "",
+            ]
     columns, rows = action_rows(ws, answers)
     out += [f"## {md_text(ws.action_table.title)}", "", md_table(columns, rows), ""]
     return "\n".join(out)
@@ -164,19 +169,27 @@ class Download:
 
 DOWNLOADS = (
     Download(
-        "Next steps (CSV)", "next-steps.csv", "text/csv",
+        "Next steps (CSV)",
+        "next-steps.csv",
+        "text/csv",
         lambda ws, team, a: to_csv(*action_rows(ws, a)),
     ),
     Download(
-        "All answers (CSV)", "answers.csv", "text/csv",
+        "All answers (CSV)",
+        "answers.csv",
+        "text/csv",
         lambda ws, team, a: to_csv(ANSWER_COLUMNS, answer_rows(ws, a)),
     ),
     Download(
-        "Excel workbook (XLSX)", "worksheet.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx,
+        "Excel workbook (XLSX)",
+        "worksheet.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _xlsx,
     ),
     Download(
-        "Markdown", "worksheet.md", "text/markdown",
+        "Markdown",
+        "worksheet.md",
+        "text/markdown",
         lambda ws, team, a: to_markdown(ws, team, a).encode("utf-8"),
     ),
 )

@@ -54,7 +54,9 @@ class YesNo(_Question):
         return {"answer": None, "notes": ""}
 
     def is_answered(self, value: Any) -> bool:
-        return isinstance(value, dict) and bool(value.get("answer") or value.get("notes"))
+        return isinstance(value, dict) and bool(
+            value.get("answer") or value.get("notes")
+        )
 
 
 class SingleChoice(_Question):
@@ -120,8 +122,19 @@ class Table(_Question):
         )
 
 
-QUESTION_TYPES = (ShortText, LongText, YesNo, SingleChoice, MultiChoice, DateQ, ItemList, Table)
-KINDS = frozenset(get_args(t.model_fields["kind"].annotation)[0] for t in QUESTION_TYPES)
+QUESTION_TYPES = (
+    ShortText,
+    LongText,
+    YesNo,
+    SingleChoice,
+    MultiChoice,
+    DateQ,
+    ItemList,
+    Table,
+)
+KINDS = frozenset(
+    get_args(t.model_fields["kind"].annotation)[0] for t in QUESTION_TYPES
+)
 Question = Annotated[Union[QUESTION_TYPES], Field(discriminator="kind")]  # noqa: UP007
 
 
@@ -181,7 +194,9 @@ class Worksheet(_Model):
         seen: set[str] = set()
         for q in self.questions():
             if q.id in seen:
-                raise ValueError(f"question id {q.id!r} is used twice; ids must be unique")
+                raise ValueError(
+                    f"question id {q.id!r} is used twice; ids must be unique"
+                )
             seen.add(q.id)
         return self
 

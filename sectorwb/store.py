@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS teams (
 
 def _is_read_only(exc: Exception) -> bool:
     text = str(exc).lower()
-    return any(w in text for w in ("readonly", "read-only", "permission", "unable to open"))
+    return any(
+        w in text for w in ("readonly", "read-only", "permission", "unable to open")
+    )
 
 
 def _now() -> str:
@@ -166,7 +168,8 @@ class Store:
         at = _now()
         with self._cursor(write=True) as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO teams (name, created_at) VALUES (?, ?)", (team, at)
+                "INSERT OR IGNORE INTO teams (name, created_at) VALUES (?, ?)",
+                (team, at),
             )
             conn.executemany(
                 "INSERT INTO answers (team, worksheet, question, value, saved_at) "
@@ -207,7 +210,9 @@ class Store:
             out.setdefault(ws, {})[q] = json.loads(v)
         return out
 
-    def history(self, team: str, worksheet: str, question: str) -> list[tuple[str, Any]]:
+    def history(
+        self, team: str, worksheet: str, question: str
+    ) -> list[tuple[str, Any]]:
         """Every saved value of one answer, oldest first, with its time."""
         with self._cursor() as conn:
             rows = conn.execute(

@@ -31,8 +31,8 @@ def validate(name: object) -> str:
         bad = sorted({c for c in cleaned if not re.match(r"[\w .,'&()+-]", c)})
         shown = " ".join(bad) if bad else cleaned[0]
         raise TeamNameError(
-            f"A team name must start with a letter or digit and may contain only "
-            f"letters, digits, spaces and . , ' & ( ) + - . Remove: {shown}"
+            "A team name must start with a letter or digit and may contain only "
+            f"letters, digits, spaces and these marks: . , ' & ( ) + -  Remove: {shown}"
         )
     return cleaned
 

@@ -89,12 +89,15 @@ class Field(W.VBox):
         # question; CSS puts the label above the input and lets it wrap.
         widget.add_class("sectorwb-q")
         widget.layout.width = "100%"
+        widget.tooltip = ""  # else the browser shows a "null" tooltip on the label
         return widget
 
 
 class TextField(Field):
     def _build(self) -> list[W.Widget]:
-        box = W.Text(description=self.question.text, placeholder=self.question.placeholder)
+        box = W.Text(
+            description=self.question.text, placeholder=self.question.placeholder
+        )
         W.link((self, "value"), (box, "value"))
         return [self._labelled(box)]
 
@@ -150,7 +153,9 @@ class SingleChoiceField(Field):
 
 class MultiChoiceField(Field):
     def _build(self) -> list[W.Widget]:
-        self._boxes = [W.Checkbox(description=o, indent=False) for o in self.question.options]
+        self._boxes = [
+            W.Checkbox(description=o, indent=False) for o in self.question.options
+        ]
         for box in self._boxes:
             box.observe(self._from_boxes, names="value")
         self.observe(self._to_boxes, names="value")
@@ -179,7 +184,9 @@ class DateField(Field):
 
     def _to_picker(self, change: Any) -> None:
         try:
-            self._picker.value = dt.date.fromisoformat(change["new"]) if change["new"] else None
+            self._picker.value = (
+                dt.date.fromisoformat(change["new"]) if change["new"] else None
+            )
         except (TypeError, ValueError):
             self._picker.value = None
 
@@ -189,7 +196,9 @@ class ListField(Field):
 
     def _build(self) -> list[W.Widget]:
         self._box = W.Textarea(
-            description=self.question.text, placeholder=self.question.placeholder, rows=4
+            description=self.question.text,
+            placeholder=self.question.placeholder,
+            rows=4,
         )
         self._box.observe(self._from_box, names="value")
         self.observe(self._to_box, names="value")
@@ -202,7 +211,9 @@ class ListField(Field):
 
     def _to_box(self, change: Any) -> None:
         items = change["new"] or []
-        current = [line.strip() for line in self._box.value.splitlines() if line.strip()]
+        current = [
+            line.strip() for line in self._box.value.splitlines() if line.strip()
+        ]
         if current != items:
             self._box.value = "\n".join(items)
 
@@ -245,7 +256,10 @@ class TableField(Field):
 
     def _current(self) -> list[dict[str, str]]:
         cols = self.question.columns
-        return [{c: cell.value for c, cell in zip(cols, row, strict=True)} for row in self._cells]
+        return [
+            {c: cell.value for c, cell in zip(cols, row, strict=True)}
+            for row in self._cells
+        ]
 
     def _from_cells(self, _change: Any) -> None:
         current = self._current()
@@ -292,7 +306,9 @@ class _Later:
     def __init__(self) -> None:
         self._handle: asyncio.TimerHandle | None = None
 
-    def __call__(self, delay: float, callback: Any, now_without_loop: bool = True) -> None:
+    def __call__(
+        self, delay: float, callback: Any, now_without_loop: bool = True
+    ) -> None:
         self.cancel()
         try:
             loop = asyncio.get_running_loop()
@@ -379,7 +395,9 @@ class WorksheetForm(W.VBox):
         finally:
             self._loading = False
         self.store, self.team = store, team
-        self.status.show("saved" if saved else "idle", "(answers loaded)" if saved else "")
+        self.status.show(
+            "saved" if saved else "idle", "(answers loaded)" if saved else ""
+        )
 
     def _changed(self, change: Any) -> None:
         if self._loading or self.store is None:
