@@ -51,10 +51,9 @@ def _free_port(host: str, wanted: int) -> int:
     with socket.socket() as s:
         try:
             s.bind((host, wanted))
-            return wanted
         except OSError:
             s.bind((host, 0))
-            return s.getsockname()[1]
+        return s.getsockname()[1]
 
 
 def default_workbooks() -> Path:

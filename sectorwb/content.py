@@ -37,11 +37,8 @@ def load_file(path: Path) -> Worksheet:
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError(
-            f"{path}{where}: not valid YAML ({problem}). Check indentation and quotes "
+            f"{path}{_yaml_where(exc)}. Check indentation and quotes "
             "around text that contains a colon."
         ) from None
     if not isinstance(data, dict):
@@ -53,6 +50,18 @@ def load_file(path: Path) -> Worksheet:
         return Worksheet.model_validate(data)
     except ValidationError as exc:
         raise ContentError(_describe(path, text, exc)) from None
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f", line {mark.line + 1}" if mark else ""
+    if context is not None and (mark is None or context.line != mark.line):
+        # e.g. a quote opened on one line and never closed: that line is the culprit.
+        what = getattr(exc, "context", None) or "the construct"
+        where += f" ({what} that starts on line {context.line + 1})"
+    return f"{where}: not valid YAML ({problem})"
 
 
 def _describe(path: Path, text: str, exc: ValidationError) -> str:

@@ -20,7 +20,11 @@ class StoreError(SectorwbError):
 
 
 class AnswerTooLargeError(SectorwbError):
-    """One answer is larger than the store accepts."""
+    """Answers larger than the store accepts; ``sizes`` maps question id -> length."""
+
+    def __init__(self, message: str, sizes: dict[str, int] | None = None):
+        super().__init__(message)
+        self.sizes = sizes or {}
 
 
 class DataFileError(SectorwbError):

@@ -99,7 +99,8 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:31] or "Sheet"
+    # Excel forbids []:*?/\ and a leading or trailing apostrophe in sheet names.
+    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip(" '")[:31].strip(" '") or "Sheet"
     title, n = base, 2
     while title.lower() in used:
         suffix = f" ({n})"

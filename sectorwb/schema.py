@@ -54,9 +54,9 @@ class YesNo(_Question):
         return {"answer": None, "notes": ""}
 
     def is_answered(self, value: Any) -> bool:
-        return isinstance(value, dict) and bool(
-            value.get("answer") or value.get("notes")
-        )
+        if not isinstance(value, dict):
+            return False
+        return bool(value.get("answer") or str(value.get("notes") or "").strip())
 
 
 class SingleChoice(_Question):

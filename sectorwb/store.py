@@ -154,27 +154,36 @@ class Store:
 
     # -- writes -----------------------------------------------------------------
     def save(self, team: str, worksheet: str, answers: dict[str, Any]) -> str:
-        """Append one row per answer in a single transaction; returns the save time."""
-        rows = []
+        """Append one row per answer in a single transaction; returns the save time.
+
+        Answers over the size limit are left out and reported together afterwards
+        (AnswerTooLargeError), so one pasted document cannot block the others.
+        """
+        rows, too_large = [], {}
         for question, value in answers.items():
             encoded = json.dumps(value, ensure_ascii=False)
             if len(encoded) > MAX_ANSWER_CHARS:
-                raise AnswerTooLargeError(
-                    f"The answer to {question!r} is {len(encoded):,} characters long; "
-                    f"the limit is {MAX_ANSWER_CHARS:,}. Shorten it to save it. Your "
-                    "earlier saved answer is kept."
-                )
-            rows.append((team, worksheet, question, encoded))
+                too_large[question] = len(encoded)
+            else:
+                rows.append((team, worksheet, question, encoded))
         at = _now()
-        with self._cursor(write=True) as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO teams (name, created_at) VALUES (?, ?)",
-                (team, at),
-            )
-            conn.executemany(
-                "INSERT INTO answers (team, worksheet, question, value, saved_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(*r, at) for r in rows],
+        if rows:
+            with self._cursor(write=True) as conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO teams (name, created_at) VALUES (?, ?)",
+                    (team, at),
+                )
+                conn.executemany(
+                    "INSERT INTO answers (team, worksheet, question, value, saved_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(*r, at) for r in rows],
+                )
+        if too_large:
+            sizes = ", ".join(f"{q!r} ({n:,} characters)" for q, n in too_large.items())
+            raise AnswerTooLargeError(
+                f"Too long to save: {sizes}; the limit is {MAX_ANSWER_CHARS:,} "
+                "characters. Shorten it to save it. The earlier saved answer is kept.",
+                sizes=too_large,
             )
         return at
 

@@ -52,5 +52,5 @@ def url_param(team: str) -> str:
 def file_slug(team: str) -> str:
     """ASCII fragment for download file names (never a server path)."""
     ascii_name = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()
-    return slug[:40] or "team"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).lower()
+    return slug[:40].strip("-") or "team"

@@ -15,7 +15,7 @@ import ipywidgets as W
 import traitlets
 
 from . import export
-from .errors import SectorwbError
+from .errors import AnswerTooLargeError, SectorwbError
 from .schema import (
     DateQ,
     ItemList,
@@ -27,7 +27,7 @@ from .schema import (
     Worksheet,
     YesNo,
 )
-from .store import Store
+from .store import MAX_ANSWER_CHARS, Store
 
 SAVE_DELAY_S = 0.6  # wait for a pause in typing before writing
 RETRY_DELAY_S = 5.0  # after a failed save (database locked, ...)
@@ -142,13 +142,14 @@ class SingleChoiceField(Field):
         box = W.RadioButtons(
             options=self.question.options, value=None, description=self.question.text
         )
-        self.observe(self._keep_known, names="value")
         W.link((self, "value"), (box, "value"))
         return [self._labelled(box)]
 
-    def _keep_known(self, change: Any) -> None:
-        if change["new"] not in (None, *self.question.options):
-            self.value = None  # an option the YAML no longer lists
+    @traitlets.validate("value")
+    def _known(self, proposal: Any) -> Any:
+        # A saved option the YAML no longer lists reads as unanswered, not a crash.
+        value = proposal["value"]
+        return value if value in self.question.options else None
 
 
 class MultiChoiceField(Field):
@@ -413,14 +414,31 @@ class WorksheetForm(W.VBox):
         pending, self._pending = self._pending, {}
         try:
             at = self.store.save(self.team, self.worksheet.id, pending)
+        except AnswerTooLargeError as exc:
+            # The rest was saved; the oversized answer waits for the team to shorten
+            # it (retrying would fail the same way).
+            kept = {q: pending[q] for q in exc.sizes if q in pending} or pending
+            self._pending = kept | self._pending
+            self.status.show("failed", self._too_large(exc.sizes))
+            return
         except SectorwbError as exc:
-            # Newer edits typed meanwhile win over the ones that failed.
             self._pending = pending | self._pending
             self.status.show("failed", str(exc))
             self._later(RETRY_DELAY_S, self.flush, now_without_loop=False)
             return
         local = dt.datetime.fromisoformat(at).astimezone().strftime("%H:%M:%S")
         self.status.show("saved", f"at {local}")
+
+    def _too_large(self, sizes: dict[str, int]) -> str:
+        names = "; ".join(
+            f"“{self.fields[q].question.text}” has {n:,} characters"
+            for q, n in sizes.items()
+        )
+        return (
+            f"Too long to save: {names}. The limit is {MAX_ANSWER_CHARS:,} characters; "
+            "shorten it and it saves. Your other answers and the earlier saved version "
+            "are kept."
+        )
 
 
 class Downloads(W.VBox):

@@ -23,7 +23,10 @@ KIND_EXAMPLES: list[tuple[dict[str, Any], type]] = [
         {"id": "d", "kind": "single_choice", "text": "One?", "options": ["x", "y"]},
         schema.SingleChoice,
     ),
-    ({"id": "e", "kind": "multi_choice", "text": "Any?", "options": ["x"]}, schema.MultiChoice),
+    (
+        {"id": "e", "kind": "multi_choice", "text": "Any?", "options": ["x"]},
+        schema.MultiChoice,
+    ),
     ({"id": "f", "kind": "date", "text": "When?"}, schema.DateQ),
     ({"id": "g", "kind": "list", "text": "Which?"}, schema.ItemList),
     ({"id": "h", "kind": "table", "text": "Who?", "columns": ["A", "B"]}, schema.Table),
@@ -90,7 +93,14 @@ def test_unknown_kind_is_rejected() -> None:
         {"id": "a", "kind": "table", "text": "x", "columns": ["A", "A"]},
         {"id": "a", "kind": "table", "text": "x", "columns": ["A"], "blank_rows": 51},
     ],
-    ids=["id-pattern", "empty-text", "one-option", "no-columns", "same-columns", "rows"],
+    ids=[
+        "id-pattern",
+        "empty-text",
+        "one-option",
+        "no-columns",
+        "same-columns",
+        "rows",
+    ],
 )
 def test_invalid_question_fields_are_rejected(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
@@ -244,8 +254,16 @@ def test_questions_lists_page_order_with_action_table_last(
     all_kinds: schema.Worksheet,
 ) -> None:
     ids = [q.id for q in all_kinds.questions()]
-    assert ids == ["name", "story", "ready", "pick", "many", "when", "items", "grid"] + [
-        "next_steps"
+    assert ids == [
+        "name",
+        "story",
+        "ready",
+        "pick",
+        "many",
+        "when",
+        "items",
+        "grid",
+        "next_steps",
     ]
     last = all_kinds.questions()[-1]
     assert isinstance(last, schema.Table)

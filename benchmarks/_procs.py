@@ -1,0 +1,167 @@
+"""Voila servers for the benchmarks: start, wait until ready and quiet, measure, stop.
+
+Every server runs in its own session so it can be stopped as a group; kernels start in
+sessions of their own (jupyter_client does that), so their pids are collected while the
+server lives and killed one by one if the server did not shut them down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+KERNEL_MARK = "ipykernel_launcher"
+_LIVE: list[VoilaServer] = []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class VoilaServer:
+    """One Voila process (and its kernels), logging to ``log_path``."""
+
+    def __init__(
+        self, name: str, cmd: list[str], env: dict[str, str], port: int, log_path: Path
+    ):
+        self.name = name
+        self.cmd = cmd
+        self.env = env
+        self.port = port
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        # Every descendant ever seen; psutil refuses to signal a pid reused since.
+        self._seen: dict[int, psutil.Process] = {}
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, ready_timeout: float = 120.0) -> VoilaServer:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                self.cmd,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        _LIVE.append(self)
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} server exited early:\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(self.base_url + "/", timeout=5) as resp:
+                    resp.read()
+                return self
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{self.name} server not ready after {ready_timeout:.0f} s:\n"
+                        f"{self.log_tail()}"
+                    ) from None
+                time.sleep(0.2)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+    # -- the process tree ------------------------------------------------------------
+    def _tree(self) -> list[psutil.Process]:
+        if self.proc is None:
+            return []
+        try:
+            root = psutil.Process(self.proc.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+        for p in procs[1:]:
+            self._seen.setdefault(p.pid, p)
+        return procs
+
+    def kernels(self) -> list[psutil.Process]:
+        out = []
+        for p in self._tree()[1:]:
+            with contextlib.suppress(psutil.Error):
+                if any(KERNEL_MARK in part for part in p.cmdline()):
+                    out.append(p)
+        return out
+
+    def kernel_rss_mb(self, exclude: set[int] = frozenset()) -> list[float]:
+        sizes = []
+        for k in self.kernels():
+            if k.pid in exclude:
+                continue
+            with contextlib.suppress(psutil.Error):
+                sizes.append(k.memory_info().rss / 2**20)
+        return sizes
+
+    def _cpu_seconds(self) -> float:
+        total = 0.0
+        for p in self._tree():
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                total += t.user + t.system
+        return total
+
+    def settle(
+        self, quiet: float = 0.10, window: float = 0.5, limit: float = 60.0
+    ) -> float:
+        """Wait until the server and its kernels use under ``quiet`` of one core for two
+        windows in a row (a preheated kernel finished starting, say); returns seconds."""
+        start = time.monotonic()
+        calm = 0
+        before = self._cpu_seconds()
+        while time.monotonic() - start < limit:
+            time.sleep(window)
+            now = self._cpu_seconds()
+            calm = calm + 1 if (now - before) / window < quiet else 0
+            before = now
+            if calm >= 2:
+                break
+        return time.monotonic() - start
+
+    def stop(self, grace: float = 20.0) -> None:
+        if self.proc is None:
+            return
+        self._tree()  # remember the kernels before the server can orphan them
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGTERM)  # Voila shuts its kernels down
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        for p in self._seen.values():
+            with contextlib.suppress(psutil.Error):
+                if p.is_running():
+                    p.kill()
+                    p.wait(5)
+        if self in _LIVE:
+            _LIVE.remove(self)
+        self.proc = None
+
+
+def stop_all() -> None:
+    """Stop every server still running (called from ``finally`` and on signals)."""
+    for server in list(_LIVE):
+        with contextlib.suppress(Exception):
+            server.stop(grace=10.0)

@@ -1,0 +1,404 @@
+"""Shared test setup: a private answer directory, a real Voila server, Chromium.
+
+The data directory is set in ``pytest_configure`` so that everything in the session
+(unit tests, nbval's notebook kernels, the Voila server and its kernels) writes into a
+fresh temporary folder instead of the user's ``~/.local/share/sectorwb``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from sectorwb import config as swb_config
+from sectorwb.cli import voila_command, voila_env
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKBOOKS = ROOT / "workbooks"
+START_PAGE = "00_start_here.ipynb"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_START_TIMEOUT_S = 60
+# A kernel's first render imports ipywidgets and the package: seconds on 2 cores.
+PAGE_TIMEOUT_MS = 60_000
+ACTION_TIMEOUT_MS = 30_000
+
+_KERNEL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_saved_env: dict[str, str | None] = {}
+_session_dir: Path | None = None
+
+
+# -- one data directory for the whole session ---------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    global _session_dir
+    if _session_dir is not None:
+        return
+    _session_dir = Path(tempfile.mkdtemp(prefix="sectorwb-tests-"))
+    for name in (swb_config.DATA_DIR_ENV, swb_config.DB_ENV):
+        _saved_env[name] = os.environ.get(name)
+    os.environ[swb_config.DATA_DIR_ENV] = str(_session_dir / "data")
+    # An inherited SECTORWB_DB would send every test's answers to the user's file.
+    os.environ.pop(swb_config.DB_ENV, None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _session_dir
+    for name, value in _saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if _session_dir is not None:
+        shutil.rmtree(_session_dir, ignore_errors=True)
+        _session_dir = None
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    """The session's temporary folder (data directory, server log, ...)."""
+    assert _session_dir is not None
+    return _session_dir
+
+
+@pytest.fixture(scope="session")
+def data_dir(session_dir: Path) -> Path:
+    """The answer directory every process of this session uses."""
+    path = Path(os.environ[swb_config.DATA_DIR_ENV])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# -- a real Voila server -------------------------------------------------------------
+@dataclass
+class VoilaServer:
+    """A running ``sectorwb`` Voila server on a loopback port."""
+
+    base_url: str
+    data_dir: Path
+    db_path: Path
+    pid: int
+    log_path: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def url(self, notebook: str, team: str | None = None, query: str = "") -> str:
+        """Page URL; ``team`` is quoted, ``query`` is appended as it is."""
+        parts = [f"team={quote(team, safe='')}"] if team is not None else []
+        parts += [query] if query else []
+        tail = "?" + "&".join(parts) if parts else ""
+        return f"{self.base_url}/voila/render/{notebook}{tail}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kernel_processes(self) -> list[Any]:
+        """The kernel processes Voila started (``ipykernel_launcher``)."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        found = []
+        for proc in children:
+            try:
+                if any("ipykernel_launcher" in part for part in proc.cmdline()):
+                    found.append(proc)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        return found
+
+    def kernel_process(self, kernel_id: str) -> list[Any]:
+        """The process(es) of one kernel, found by its connection file name."""
+        import psutil
+
+        found = []
+        for proc in self.kernel_processes():
+            try:
+                if any(f"kernel-{kernel_id}.json" in part for part in proc.cmdline()):
+                    found.append(proc)
+            except psutil.NoSuchProcess:
+                continue
+        return found
+
+    def shutdown_kernel(self, kernel_id: str) -> None:
+        """Ask Voila to shut a page's kernel down, as the page itself tries to do.
+
+        Voila 0.5 sends this on ``beforeunload`` without a valid XSRF token, so the
+        server refuses it (voila-dashboards/voila#1458) and every kernel lives until the
+        idle cull. The tests clean up after themselves with a double-submit token.
+        """
+        token = uuid.uuid4().hex
+        request = urllib.request.Request(
+            f"{self.base_url}/voila/api/shutdown/{kernel_id}",
+            data=f"_xsrf={token}".encode(),
+            headers={
+                "Cookie": f"_xsrf={token}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            method="POST",
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except (urllib.error.URLError, OSError):
+            pass  # already gone, or the server is stopping: nothing to clean up
+
+    def shutdown_kernels_in(self, html: str) -> None:
+        """Shut down the kernel a fetched page started (its id is in the page)."""
+        for kernel_id in kernel_ids_in(html):
+            self.shutdown_kernel(kernel_id)
+
+
+def kernel_ids_in(html: str) -> list[str]:
+    """The ``kernelId`` of Voila's page config in a served page."""
+    match = re.search(
+        r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+        html,
+        re.S,
+    )
+    if not match:
+        return []
+    kernel_id = json.loads(match.group(1)).get("kernelId")
+    return [kernel_id] if kernel_id else []
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fetch(url: str, timeout: float) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+def _stop(process: subprocess.Popen, kernels: list[Any]) -> None:
+    """Voila shuts its kernels down on SIGTERM; kill whatever is left after that."""
+    import psutil
+
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
+    # jupyter_client starts each kernel in its own session, so the group kill above
+    # does not reach a kernel that outlived the server.
+    for proc in kernels:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+@pytest.fixture(scope="session")
+def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
+    """``sectorwb``'s own Voila command and environment on a free loopback port."""
+    port = _free_loopback_port()
+    log_path = session_dir / "voila.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            voila_command(WORKBOOKS, port),
+            env=voila_env(data_dir),
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, killed as one
+        )
+    server = VoilaServer(
+        base_url=f"http://127.0.0.1:{port}",
+        data_dir=data_dir,
+        db_path=data_dir / swb_config.DB_FILENAME,
+        pid=process.pid,
+        log_path=log_path,
+        process=process,
+    )
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    problem = "no answer yet"
+    while True:
+        if process.poll() is not None:
+            problem = f"Voila exited with code {process.returncode}"
+            break
+        try:
+            status, html = _fetch(server.url(START_PAGE), timeout=30)
+            if status == 200:
+                server.shutdown_kernels_in(html)
+                break
+            problem = f"HTTP {status}"
+        except (urllib.error.URLError, OSError) as exc:
+            problem = repr(exc)
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if process.poll() is not None or time.monotonic() > deadline:
+        log_text = server.log()
+        _stop(process, server.kernel_processes())
+        pytest.fail(
+            f"Voila did not serve {server.url(START_PAGE)} within "
+            f"{SERVER_START_TIMEOUT_S} s ({problem}). Its log:\n{log_text}",
+            pytrace=False,
+        )
+    try:
+        yield server
+    finally:
+        _stop(process, server.kernel_processes())
+
+
+# -- answers in the database -----------------------------------------------------------
+def saved_answers(db_path: Path, team: str, worksheet: str) -> dict[str, Any]:
+    """The current (latest) saved answer of each question, read straight from SQLite."""
+    if not db_path.exists():
+        return {}
+    conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = conn.execute(
+            "SELECT question, value FROM answers WHERE team = ? AND worksheet = ? "
+            "ORDER BY id",
+            (team, worksheet),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return {}  # the table does not exist yet
+    finally:
+        conn.close()
+    return {question: json.loads(value) for question, value in rows}
+
+
+def wait_until(
+    check: Callable[[], Any], timeout: float = 15, what: str = "condition"
+) -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+# -- a browser -----------------------------------------------------------------------
+# Module scope, not session: Playwright's sync API keeps an asyncio loop marked as
+# running on this thread while it is started, which breaks asyncio.run() and nbval's
+# kernel clients in every test that would run after it.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing. Install Debian's Chromium: "
+            "sudo apt-get update && sudo apt-get install -y chromium",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Contexts:
+    """Opens browser contexts for one test and closes them (and their kernels) after."""
+
+    browser: Any
+    server: VoilaServer
+    kernel_ids: set[str] = field(default_factory=set)
+    opened: list[Any] = field(default_factory=list)
+
+    def new(self) -> Any:
+        context = self.browser.new_context(accept_downloads=True)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+        context.on("request", self._note_kernel)
+        self.opened.append(context)
+        return context
+
+    def _note_kernel(self, request: Any) -> None:
+        match = re.search(r"/api/kernels/(" + _KERNEL_ID.pattern + ")", request.url)
+        if match:
+            self.kernel_ids.add(match.group(1))
+
+    def close(self) -> None:
+        for context in self.opened:
+            context.close()
+        for kernel_id in self.kernel_ids:
+            self.server.shutdown_kernel(kernel_id)
+
+
+@pytest.fixture
+def contexts(browser: Any, voila_server: VoilaServer) -> Iterator[Contexts]:
+    """A factory of fresh browser contexts (separate cookies: separate laptops)."""
+    factory = Contexts(browser, voila_server)
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture
+def context(contexts: Contexts) -> Any:
+    return contexts.new()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    return context.new_page()
+
+
+@pytest.fixture
+def team(request: pytest.FixtureRequest) -> str:
+    """A team name of this test alone, so tests never see each other's answers."""
+    base = re.sub(r"[^A-Za-z0-9]+", " ", request.node.name).strip() or "Team"
+    return f"{base[:50].strip()} {uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def wait_saved() -> Callable[..., None]:
+    """Wait until the page says every change is saved (after a fresh save)."""
+
+    def wait(page: Any, timeout: float = ACTION_TIMEOUT_MS) -> None:
+        from playwright.sync_api import expect
+
+        status = page.locator(".sectorwb-status")
+        expect(status).to_contain_text("All changes saved at", timeout=timeout)
+
+    return wait

@@ -1,0 +1,182 @@
+"""Tests for sectorwb.cli: `check`, the thin notebooks, and how `serve` calls Voila."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sectorwb import cli, config, content
+
+PROJECT = Path(__file__).resolve().parent.parent
+WORKBOOKS = PROJECT / "workbooks"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.setenv(config.DB_ENV, str(tmp_path / "data" / "answers.sqlite3"))
+    monkeypatch.delenv(content.EXTRA_DIR_ENV, raising=False)
+    content._all.cache_clear()
+    yield
+    content._all.cache_clear()
+
+
+def test_check_lists_worksheets_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["check"]) == 0
+    out = capsys.readouterr().out
+    ws = content.get("preparing_to_launch")
+    assert f"ok  preparing_to_launch: {len(ws.questions())} questions" in out
+    assert "BAD" not in out
+
+
+def test_check_reports_a_broken_file_and_exits_1(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "broken.yaml").write_text("id: broken\ntitle: [\n", encoding="utf-8")
+    monkeypatch.setenv(content.EXTRA_DIR_ENV, str(extra))
+    content._all.cache_clear()
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "ok  preparing_to_launch" in out
+    assert f"BAD {extra / 'broken.yaml'}" in out
+
+
+def test_written_notebooks_match_the_committed_ones(tmp_path: Path) -> None:
+    written = cli.write_notebooks(tmp_path / "nb")
+    names = sorted(p.name for p in written)
+    assert names == sorted(p.name for p in WORKBOOKS.glob("*.ipynb"))
+    assert "00_start_here.ipynb" in names
+    for path in written:
+        committed = WORKBOOKS / path.name
+        assert path.read_bytes() == committed.read_bytes(), (
+            f"{committed} is out of date: run `sectorwb notebooks --out workbooks`"
+        )
+
+
+@pytest.mark.parametrize(
+    "path", sorted(WORKBOOKS.glob("*.ipynb")), ids=lambda p: p.stem
+)
+def test_committed_notebooks_are_thin_and_have_no_outputs(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(code) == 1
+    assert code[0].outputs == []
+    assert code[0].execution_count is None
+    assert code[0].source.startswith("from sectorwb import show")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert all(not c.get("outputs") for c in raw["cells"])
+    if path.stem != "00_start_here":
+        assert f'show("{path.stem}")' in code[0].source
+        assert content.get(path.stem).title in nb.cells[0].source
+
+
+def test_notebooks_command_writes_and_prints_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    assert cli.main(["notebooks", "--out", str(out_dir)]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(printed) == sorted(str(p) for p in out_dir.glob("*.ipynb"))
+    assert len(printed) == 1 + len(content.worksheets())
+
+
+def test_voila_command(tmp_path: Path) -> None:
+    cmd = cli.voila_command(tmp_path, 9123, host="0.0.0.0")
+    assert cmd[1:3] == ["-m", "voila"]
+    assert str(tmp_path) in cmd
+    assert "--no-browser" in cmd
+    assert "--port=9123" in cmd
+    assert "--Voila.ip=0.0.0.0" in cmd
+    config_dir = Path(cmd[cmd.index("--Voila.config_file_paths") + 1])
+    assert (config_dir / "voila.json").is_file()
+    settings = json.loads((config_dir / "voila.json").read_text())
+    assert settings["VoilaConfiguration"]["template"] == "sectorwb"
+
+
+def test_voila_env_sets_data_dir_and_jupyter_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTER_PATH", "/somewhere/else")
+    env = cli.voila_env(tmp_path / "answers")
+    assert env[config.DATA_DIR_ENV] == str((tmp_path / "answers").resolve())
+    parts = env["JUPYTER_PATH"].split(os.pathsep)
+    assert parts == [str(cli.PACKAGE_DIR / "jupyter"), "/somewhere/else"]
+    template = Path(parts[0]) / "voila" / "templates" / "sectorwb"
+    assert template.is_dir()
+    assert os.environ["JUPYTER_PATH"] == "/somewhere/else"  # a copy, not os.environ
+
+
+def test_voila_env_without_jupyter_path_or_data_dir(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
+    monkeypatch.setenv(config.DATA_DIR_ENV, "/kept/as/is")
+    env = cli.voila_env()
+    assert env["JUPYTER_PATH"] == str(cli.PACKAGE_DIR / "jupyter")
+    assert env[config.DATA_DIR_ENV] == "/kept/as/is"
+
+
+def test_serve_without_start_notebook_exits_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def no_voila(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("Voila must not start")
+
+    monkeypatch.setattr(cli.subprocess, "call", no_voila)
+    (tmp_path / "preparing_to_launch.ipynb").write_text("{}", encoding="utf-8")
+    assert cli.main(["serve", "--workbooks", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "00_start_here.ipynb" in err
+    assert str(tmp_path.resolve()) in err
+    assert "--workbooks" in err
+
+
+def test_serve_runs_voila_with_the_data_dir(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    def fake_call(cmd: list[str], env: dict[str, str]) -> int:
+        calls.append((cmd, env))
+        return 0
+
+    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    workbooks = tmp_path / "wb"
+    cli.write_notebooks(workbooks)
+    data = tmp_path / "answers"
+    argv = ["serve", "--workbooks", str(workbooks), "--data-dir", str(data)]
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        assert cli.main([*argv, "--port", str(taken)]) == 0
+    ((cmd, env),) = calls
+    port = next(int(a.split("=")[1]) for a in cmd if a.startswith("--port="))
+    assert port not in (0, taken)  # the wanted port was busy: another free one
+    assert "--no-browser" in cmd
+    assert str(workbooks.resolve()) in cmd
+    assert env[config.DATA_DIR_ENV] == str(data.resolve())
+    out = capsys.readouterr().out
+    assert str(data.resolve()) in out
+    assert f"http://127.0.0.1:{port}/voila/render/00_start_here.ipynb" in out
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["frobnicate"])
+    assert info.value.code == 2

@@ -1,0 +1,176 @@
+"""The served app over plain HTTP: every workbook renders, shows no code, no traceback,
+and names no host but the server itself (Academy venues may have no internet)."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+pytestmark = [pytest.mark.served, pytest.mark.slow]
+
+WORKBOOKS = Path(__file__).resolve().parent.parent / "workbooks"
+NOTEBOOKS = sorted(p.name for p in WORKBOOKS.glob("*.ipynb"))
+RENDER_TIMEOUT_S = 60
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# What a Python failure looks like when it leaks into a page.
+TRACEBACK_SIGNS = ("Traceback", 'File "/', "There was an error when executing cell")
+
+
+def fetch(url: str, timeout: float = RENDER_TIMEOUT_S) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+def render(server: Any, url: str) -> tuple[int, str, float]:
+    """Fetch a page (Voila runs the notebook to build it), then free its kernel."""
+    started = time.monotonic()
+    status, html = fetch(url)
+    elapsed = time.monotonic() - started
+    server.shutdown_kernels_in(html)
+    return status, html, elapsed
+
+
+class _Resources(HTMLParser):
+    """Every URL a page makes the browser load: link/script/img/... and JS imports."""
+
+    _ATTRS = {
+        "link": "href",
+        "script": "src",
+        "img": "src",
+        "iframe": "src",
+        "source": "src",
+        "embed": "src",
+        "audio": "src",
+        "video": "src",
+    }
+    _JS_TYPES = {"", "text/javascript", "module", "application/javascript"}
+    _IMPORT = re.compile(
+        r"""\bimport\s*\(\s*["'`]([^"'`]+)|\bimport\s[^;'"]*?\bfrom\s*["']([^"']+)"""
+        r"""|\bimport\s*["']([^"']+)"""
+    )
+    _CSS_URL = re.compile(r"""@import\s+["']([^"']+)|url\(\s*["']?([^"')]+)""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        wanted = self._ATTRS.get(tag)
+        if wanted and values.get(wanted):
+            self.urls.append((f"<{tag} {wanted}>", values[wanted]))
+        if tag == "script" and values.get("type", "").lower() in self._JS_TYPES:
+            self._in = "script"
+        elif tag == "style":
+            self._in = "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "script":
+            for match in self._IMPORT.finditer(data):
+                self.urls.append(("import", next(g for g in match.groups() if g)))
+        elif self._in == "style":
+            for match in self._CSS_URL.finditer(data):
+                self.urls.append(("css", next(g for g in match.groups() if g)))
+
+
+def loaded_urls(html: str) -> list[tuple[str, str]]:
+    parser = _Resources()
+    parser.feed(html)
+    parser.close()
+    return parser.urls
+
+
+def foreign(url: str) -> bool:
+    """True when a URL points at a host other than the loopback server."""
+    parts = urlsplit(url)
+    if parts.scheme in ("", "http", "https", "ws", "wss") and parts.netloc:
+        return parts.hostname not in LOOPBACK
+    return parts.scheme not in ("", "http", "https", "data", "blob")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_workbook_renders(voila_server: Any, notebook: str) -> None:
+    status, html, elapsed = render(voila_server, voila_server.url(notebook, "Served"))
+    assert status == 200
+    assert elapsed < RENDER_TIMEOUT_S
+    assert 'id="rendered_cells"' in html, "not a Voila page"
+    assert "application/vnd.jupyter.widget-view+json" in html, "no widget rendered"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_page_shows_no_source_and_no_traceback(
+    voila_server: Any, notebook: str
+) -> None:
+    _, html, _ = render(voila_server, voila_server.url(notebook, "Served"))
+    source = (WORKBOOKS / notebook).read_text()
+    assert "from sectorwb import" in source  # else this test proves nothing
+    assert "from sectorwb import" not in html, "notebook source is served"
+    assert "show(" not in html and "show_start(" not in html
+    for sign in TRACEBACK_SIGNS:
+        assert sign not in html
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_page_loads_nothing_from_other_hosts(voila_server: Any, notebook: str) -> None:
+    url = voila_server.url(notebook, "Served")
+    _, html, _ = render(voila_server, url)
+    urls = loaded_urls(html)
+    assert any(kind == "<script src>" for kind, _ in urls), "parser found no scripts"
+    offenders = [(kind, u) for kind, u in urls if foreign(u)]
+    assert offenders == [], f"the page loads from other hosts: {offenders}"
+    # What it loads from the server itself must exist (an offline page that 404s
+    # its own stylesheet is broken just the same).
+    for kind, ref in urls:
+        target = urljoin(url, ref)
+        if urlsplit(target).scheme in ("http", "https"):
+            status, _ = fetch(target, timeout=30)
+            assert status == 200, f"{kind} {ref}"
+
+
+def test_foreign_url_check_catches_a_cdn() -> None:
+    page = (
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/x/all.min.css">'
+        '<script src="/voila/static/voila.js"></script>'
+        "<script>const m = import('https://cdn.example.org/mermaid.esm.mjs');</script>"
+        "<style>@import 'https://fonts.example.com/font.css';</style>"
+        '</head><body><svg xmlns="http://www.w3.org/2000/svg"></svg>'
+        '<link rel="icon" href="data:;base64,="></body></html>'
+    )
+    bad = sorted(u for _, u in loaded_urls(page) if foreign(u))
+    assert bad == [
+        "https://cdn.example.org/mermaid.esm.mjs",
+        "https://cdn.jsdelivr.net/npm/x/all.min.css",
+        "https://fonts.example.com/font.css",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query", ["team=..%2F..%2Fetc", "team=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "team="]
+)
+def test_bad_team_in_url_is_a_page_not_a_traceback(
+    voila_server: Any, data_dir: Path, query: str
+) -> None:
+    before = sorted(p.name for p in data_dir.iterdir())
+    for notebook in NOTEBOOKS:
+        status, html, _ = render(voila_server, voila_server.url(notebook, query=query))
+        assert status == 200
+        for sign in TRACEBACK_SIGNS:
+            assert sign not in html
+        assert "<script>alert(1)" not in html
+    # A team name never becomes a path: the data folder holds only the database.
+    after = sorted(p.name for p in data_dir.iterdir())
+    database = {"answers.sqlite3", "answers.sqlite3-wal", "answers.sqlite3-shm"}
+    assert set(after) - set(before) <= database

@@ -1,0 +1,282 @@
+"""Tests for sectorwb.store: appended history, isolation, concurrency and the ways the
+database file can be unusable (locked, read-only, damaged)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from sectorwb import store as store_module
+from sectorwb.errors import AnswerTooLargeError, StoreError
+from sectorwb.store import Store
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "answers.sqlite3"
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[Store]:
+    s = Store(db)
+    yield s
+    s.close()
+
+
+def _row_count(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+
+
+# -- saving and reading ----------------------------------------------------------------
+def test_every_save_appends_and_history_is_oldest_first(store: Store, db: Path) -> None:
+    for value in ["first", "second", "third"]:
+        store.save("Alpha", "ws", {"q": value})
+
+    history = store.history("Alpha", "ws", "q")
+    assert [v for _, v in history] == ["first", "second", "third"]
+    times = [datetime.fromisoformat(t) for t, _ in history]
+    assert times == sorted(times)
+    assert all(t.tzinfo is not None for t in times)
+    assert _row_count(db) == 3
+
+
+def test_save_returns_the_time_recorded_in_history(store: Store) -> None:
+    at = store.save("Alpha", "ws", {"q": 1})
+    assert store.history("Alpha", "ws", "q") == [(at, 1)]
+
+
+def test_latest_save_wins(store: Store) -> None:
+    store.save("Alpha", "ws", {"q1": "old", "q2": "kept"})
+    store.save("Alpha", "ws", {"q1": "new"})
+    assert store.answers("Alpha", "ws") == {"q1": "new", "q2": "kept"}
+
+
+def test_answers_are_isolated_per_team_and_worksheet(store: Store) -> None:
+    store.save("Alpha", "ws1", {"q": "alpha ws1"})
+    store.save("Beta", "ws1", {"q": "beta ws1"})
+    store.save("Alpha", "ws2", {"q": "alpha ws2"})
+
+    assert store.answers("Alpha", "ws1") == {"q": "alpha ws1"}
+    assert store.answers("Beta", "ws1") == {"q": "beta ws1"}
+    assert store.answers("Alpha", "ws2") == {"q": "alpha ws2"}
+    assert store.answers("Beta", "ws2") == {}
+    assert store.answers("Gamma", "ws1") == {}
+    assert store.all_answers("Alpha") == {
+        "ws1": {"q": "alpha ws1"},
+        "ws2": {"q": "alpha ws2"},
+    }
+    assert store.history("Beta", "ws1", "q") == [
+        (store.history("Beta", "ws1", "q")[0][0], "beta ws1")
+    ]
+
+
+def test_team_names_are_exact_not_patterns(store: Store) -> None:
+    store.save("A%", "ws", {"q": "percent"})
+    store.save("A_", "ws", {"q": "underscore"})
+    assert store.answers("A%", "ws") == {"q": "percent"}
+    assert store.answers("Ab", "ws") == {}
+
+
+def test_teams_lists_every_team_once(store: Store) -> None:
+    assert store.teams() == []
+    store.save("beta", "ws", {"q": 1})
+    store.save("Alpha", "ws", {"q": 1})
+    store.save("beta", "ws2", {"q": 2})
+    store.add_team("Gamma")
+    store.add_team("Alpha")
+    assert store.teams() == ["Alpha", "beta", "Gamma"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"answer": "Yes", "notes": "Both colleges agreed"},
+        [{"Action": "Call", "Timeline": "May", "Who's committed": "Ana"}],
+        ["Équipe Nord", "日本語", "Ünïcödé"],
+        "Launch 🚀 with 👩‍🔧 and \u200b zero width",
+        None,
+        12.5,
+        True,
+    ],
+    ids=["dict", "list-of-dicts", "unicode", "emoji", "none", "number", "bool"],
+)
+def test_json_round_trip(store: Store, db: Path, value: object) -> None:
+    store.save("Équipe Nord", "ws", {"q": value})
+    assert store.answers("Équipe Nord", "ws") == {"q": value}
+    # A fresh connection reads the same, so nothing only lives in memory.
+    other = Store(db)
+    try:
+        assert other.answers("Équipe Nord", "ws") == {"q": value}
+    finally:
+        other.close()
+
+
+def test_file_is_sqlite_in_wal_mode(store: Store, db: Path) -> None:
+    store.save("Alpha", "ws", {"q": "x"})
+    assert db.read_bytes()[:16] == b"SQLite format 3\x00"
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        conn.close()
+
+
+def test_store_creates_missing_parent_folders(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "answers.sqlite3"
+    s = Store(path)
+    try:
+        s.save("Alpha", "ws", {"q": 1})
+    finally:
+        s.close()
+    assert path.is_file()
+
+
+# -- several writers at once -----------------------------------------------------------
+def _writer(path: str, team: str, start: object, count: int) -> None:
+    """Runs in a child process: wait for the start signal, then save `count` answers."""
+    start.wait(30)  # type: ignore[attr-defined]
+    s = Store(path)
+    for i in range(count):
+        s.save(team, "ws", {f"q{i}": f"{team}-{i}"})
+    s.close()
+
+
+def test_concurrent_writers_in_separate_processes_lose_nothing(db: Path) -> None:
+    Store(db).close()  # create the file first, as the server would
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    teams = [f"team{n}" for n in range(4)]
+    procs = [
+        ctx.Process(target=_writer, args=(str(db), team, start, 50)) for team in teams
+    ]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+
+    assert _row_count(db) == 200
+    s = Store(db)
+    try:
+        for team in teams:
+            assert s.answers(team, "ws") == {f"q{i}": f"{team}-{i}" for i in range(50)}
+        assert s.teams() == teams
+    finally:
+        s.close()
+
+
+# -- unusable database files -------------------------------------------------------------
+def test_locked_database_raises_store_error_and_keeps_earlier_answers(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    s = Store(db)
+    s.save("Alpha", "ws", {"q": "before the lock"})
+
+    locker = sqlite3.connect(db, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="locked") as info:
+            s.save("Alpha", "ws", {"q": "during the lock"})
+        assert str(db) in str(info.value)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+
+    assert s.answers("Alpha", "ws") == {"q": "before the lock"}
+    assert [v for _, v in s.history("Alpha", "ws", "q")] == ["before the lock"]
+    # The store is usable again once the other program lets go.
+    s.save("Alpha", "ws", {"q": "after the lock"})
+    assert s.answers("Alpha", "ws") == {"q": "after the lock"}
+    s.close()
+
+
+def test_read_only_database_is_readable_but_not_writable(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = Store(db)
+    s.save("Alpha", "ws", {"q": "saved earlier"})
+    s.close()
+
+    def refuse(self: Store) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Store, "_open_read_write", refuse)
+    ro = Store(db)
+    try:
+        assert ro.answers("Alpha", "ws") == {"q": "saved earlier"}
+        assert ro.read_only is True
+        assert ro.teams() == ["Alpha"]
+        with pytest.raises(StoreError, match="read-only"):
+            ro.save("Alpha", "ws", {"q": "new"})
+        with pytest.raises(StoreError, match="read-only"):
+            ro.add_team("Beta")
+    finally:
+        ro.close()
+    assert _row_count(db) == 1
+
+
+def test_read_only_without_a_file_is_an_error(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: Store) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(Store, "_open_read_write", refuse)
+    s = Store(db)
+    with pytest.raises(StoreError, match="read-only or no permission"):
+        s.answers("Alpha", "ws")
+    assert s.read_only is False
+
+
+def test_file_that_is_not_a_database(db: Path) -> None:
+    garbage = bytes(range(256)) * 16
+    db.write_bytes(garbage)
+    s = Store(db)
+    with pytest.raises(StoreError, match="not a readable answer database") as info:
+        s.answers("Alpha", "ws")
+    assert str(db) in str(info.value)
+    with pytest.raises(StoreError, match="not a readable answer database"):
+        s.save("Alpha", "ws", {"q": 1})
+    assert db.read_bytes() == garbage  # kept for recovery
+
+
+def test_too_large_answer_is_refused_and_earlier_answer_kept(
+    store: Store, db: Path
+) -> None:
+    store.save("Alpha", "ws", {"q": "short"})
+    huge = "x" * 1_000_000
+    with pytest.raises(AnswerTooLargeError) as info:
+        store.save("Alpha", "ws", {"q": huge})
+    message = str(info.value)
+    assert f"{store_module.MAX_ANSWER_CHARS:,}" in message
+    assert "'q'" in message
+    assert info.value.sizes == {"q": len(huge) + 2}
+    assert store.answers("Alpha", "ws") == {"q": "short"}
+    assert [v for _, v in store.history("Alpha", "ws", "q")] == ["short"]
+    assert _row_count(db) == 1
+
+
+def test_too_large_answer_does_not_block_the_others(store: Store, db: Path) -> None:
+    store.save("Alpha", "ws", {"q": "short"})
+    with pytest.raises(AnswerTooLargeError) as info:
+        store.save("Alpha", "ws", {"other": "fine", "q": "x" * 1_000_000})
+    assert set(info.value.sizes) == {"q"}
+    assert store.answers("Alpha", "ws") == {"q": "short", "other": "fine"}
+    assert _row_count(db) == 2
+
+
+def test_answer_at_the_limit_is_saved(store: Store) -> None:
+    # json.dumps adds two quote characters around a string.
+    value = "y" * (store_module.MAX_ANSWER_CHARS - 2)
+    store.save("Alpha", "ws", {"q": value})
+    assert store.answers("Alpha", "ws") == {"q": value}
+    with pytest.raises(AnswerTooLargeError):
+        store.save("Alpha", "ws", {"q": value + "y"})

@@ -1,0 +1,510 @@
+"""Tests for sectorwb.widgets, without a kernel: build the widgets, set ``.value``,
+assert on the store and on widget state."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import pytest
+from openpyxl import load_workbook
+
+from sectorwb import content, export, widgets
+from sectorwb.errors import StoreError
+from sectorwb.schema import DateQ, ItemList, MultiChoice, SingleChoice, Worksheet
+from sectorwb.store import MAX_ANSWER_CHARS, Store
+
+DATA = Path(__file__).parent / "data"
+SHEET = "preparing_to_launch"
+INPUTS = (W.Text, W.Textarea, W.RadioButtons, W.Checkbox, W.DatePicker)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SECTORWB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SECTORWB_DB", str(tmp_path / "data" / "answers.sqlite3"))
+    monkeypatch.delenv(content.EXTRA_DIR_ENV, raising=False)
+    content._all.cache_clear()
+    yield
+    content._all.cache_clear()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "answers.sqlite3"
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[Store]:
+    s = Store(db)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def form() -> widgets.WorksheetForm:
+    return widgets.WorksheetForm(content.get(SHEET))
+
+
+@pytest.fixture
+def all_kinds() -> Worksheet:
+    return content.load_file(DATA / "all_kinds.yaml")
+
+
+def _rows(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+
+
+def _descendants(widget: W.Widget) -> Iterator[W.Widget]:
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _descendants(child)
+
+
+def _find(widget: W.Widget, cls: type) -> list[Any]:
+    return [w for w in _descendants(widget) if isinstance(w, cls)]
+
+
+def _status(form: widgets.WorksheetForm) -> str:
+    return form.status.value
+
+
+# -- the form and the store -------------------------------------------------------------
+def test_change_after_bind_is_saved_at_once_without_event_loop(
+    form: widgets.WorksheetForm, store: Store
+) -> None:
+    form.bind(store, "Alpha")
+    form.fields["target_sector"].value = "Advanced manufacturing"
+    assert store.answers("Alpha", SHEET) == {"target_sector": "Advanced manufacturing"}
+    assert "All changes saved" in _status(form)
+    assert form._pending == {}
+
+
+def test_every_change_is_a_new_history_row(
+    form: widgets.WorksheetForm, store: Store
+) -> None:
+    form.bind(store, "Alpha")
+    field = form.fields["target_sector"]
+    for value in ["H", "He", "Health"]:
+        field.value = value
+    history = store.history("Alpha", SHEET, "target_sector")
+    assert [v for _, v in history] == ["H", "He", "Health"]
+
+
+def test_changes_before_bind_are_not_saved(
+    form: widgets.WorksheetForm, store: Store, db: Path
+) -> None:
+    form.fields["target_sector"].value = "typed before a team was chosen"
+    form.fields["agree_on_sector"].value = {"answer": "Yes", "notes": ""}
+    form.bind(store, "Alpha")
+    assert store.answers("Alpha", SHEET) == {}
+    assert _rows(db) == 0
+    assert "Nothing typed yet" in _status(form)
+
+
+def test_bind_loads_saved_answers_without_writing(store: Store, db: Path) -> None:
+    ws = content.get(SHEET)
+    table = ws.action_table.as_question().empty()
+    table[0]["Timeline"] = "Next week"
+    chairs = [
+        {"Name": "Ana", "Business": "Acme", "Notes": ""},
+        {"Name": "", "Business": "", "Notes": ""},
+    ]
+    saved = {
+        "stakeholders_recognize": {"answer": "No", "notes": "Need a meeting"},
+        "target_sector": "Health care",
+        "business_chairs": chairs,
+        "next_steps": table,
+    }
+    store.save("Alpha", SHEET, saved)
+    store.save("Beta", SHEET, {"target_sector": "Energy"})
+    before = _rows(db)
+
+    form = widgets.WorksheetForm(ws)
+    form.bind(store, "Alpha")
+
+    assert _rows(db) == before
+    for qid, value in saved.items():
+        assert form.fields[qid].value == value
+    yes_no = form.fields["stakeholders_recognize"]
+    assert _find(yes_no, W.RadioButtons)[0].value == "No"
+    assert _find(yes_no, W.Textarea)[0].value == "Need a meeting"
+    assert _find(form.fields["target_sector"], W.Text)[0].get_state()["value"] == (
+        "Health care"
+    )
+    cells = _find(form.fields["business_chairs"], W.Text)
+    assert [c.value for c in cells[:3]] == ["Ana", "Acme", ""]
+    assert len(cells) == 2 * 3
+    assert "answers loaded" in _status(form)
+    # Questions the team never answered keep their empty value.
+    assert form.fields["agree_on_sector"].value == {"answer": None, "notes": ""}
+
+
+def test_edit_after_loading_saves_only_the_changed_answer(
+    store: Store, db: Path
+) -> None:
+    store.save("Alpha", SHEET, {"target_sector": "Health", "agree_on_sector": None})
+    form = widgets.WorksheetForm(content.get(SHEET))
+    form.bind(store, "Alpha")
+    before = _rows(db)
+    form.fields["target_sector"].value = "Health and energy"
+    assert _rows(db) == before + 1
+    assert store.answers("Alpha", SHEET)["target_sector"] == "Health and energy"
+
+
+def test_form_answers_reflect_every_field(form: widgets.WorksheetForm) -> None:
+    answers = form.answers()
+    assert set(answers) == {q.id for q in form.worksheet.questions()}
+    assert answers["next_steps"] == form.worksheet.action_table.as_question().empty()
+
+
+# -- save failures ------------------------------------------------------------------------
+def test_failed_save_shows_not_saved_and_keeps_the_change(
+    form: widgets.WorksheetForm, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    form.bind(store, "Alpha")
+
+    def locked(*_args: Any, **_kwargs: Any) -> str:
+        raise StoreError("The answer database is locked by another program.")
+
+    monkeypatch.setattr(store, "save", locked)
+    form.fields["target_sector"].value = "Energy"
+    assert "Not saved" in _status(form)
+    assert "locked by another program" in _status(form)
+    assert form._pending == {"target_sector": "Energy"}
+
+    form.fields["target_sector"].value = "Energy and utilities"  # newer edit wins
+    form.fields["agree_on_sector"].value = {"answer": "Yes", "notes": ""}
+    assert form._pending == {
+        "target_sector": "Energy and utilities",
+        "agree_on_sector": {"answer": "Yes", "notes": ""},
+    }
+
+    monkeypatch.undo()
+    assert store.answers("Alpha", SHEET) == {}
+    form.flush()
+    assert store.answers("Alpha", SHEET) == {
+        "target_sector": "Energy and utilities",
+        "agree_on_sector": {"answer": "Yes", "notes": ""},
+    }
+    assert form._pending == {}
+    assert "All changes saved" in _status(form)
+
+
+def test_too_large_answer_shows_its_message_and_does_not_block_others(
+    form: widgets.WorksheetForm, store: Store
+) -> None:
+    form.bind(store, "Alpha")
+    form.fields["target_sector"].value = "Health"
+    form.fields["target_sector"].value = "x" * (MAX_ANSWER_CHARS + 10)
+    status = _status(form)
+    assert "Not saved" in status
+    assert f"{MAX_ANSWER_CHARS:,}" in status
+    assert "Target Sector:" in status
+    assert store.answers("Alpha", SHEET) == {"target_sector": "Health"}
+
+    form.fields["agree_on_sector"].value = {"answer": "No", "notes": ""}
+    assert store.answers("Alpha", SHEET)["agree_on_sector"] == {
+        "answer": "No",
+        "notes": "",
+    }
+    assert store.answers("Alpha", SHEET)["target_sector"] == "Health"
+    assert "Not saved" in _status(form)
+
+    form.fields["target_sector"].value = "Health, shortened"
+    assert store.answers("Alpha", SHEET)["target_sector"] == "Health, shortened"
+    assert "All changes saved" in _status(form)
+
+
+def test_read_only_store_keeps_the_change_pending(
+    form: widgets.WorksheetForm,
+    store: Store,
+    db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store.save("Alpha", SHEET, {"target_sector": "Health"})
+    store.close()
+
+    def refuse(self: Store) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Store, "_open_read_write", refuse)
+    ro = Store(db)
+    form.bind(ro, "Alpha")
+    assert form.fields["target_sector"].value == "Health"
+    form.fields["target_sector"].value = "Energy"
+    assert "Not saved" in _status(form)
+    assert "read-only" in _status(form)
+    assert form._pending == {"target_sector": "Energy"}
+    ro.close()
+
+
+# -- one field per kind -------------------------------------------------------------------
+def test_yes_no_parts_follow_value_and_value_follows_parts(
+    all_kinds: Worksheet,
+) -> None:
+    question = next(q for q in all_kinds.questions() if q.id == "ready")
+    field = widgets.field_for(question)
+    assert isinstance(field, widgets.YesNoField)
+    radio = _find(field, W.RadioButtons)[0]
+    notes = _find(field, W.Textarea)[0]
+    assert radio.value is None and notes.value == ""
+    assert notes.description == "Why"
+
+    field.value = {"answer": "Yes", "notes": "Signed off"}
+    assert radio.value == "Yes"
+    assert radio.get_state()["index"] == 0
+    assert notes.value == "Signed off"
+
+    radio.value = "No"
+    assert field.value == {"answer": "No", "notes": "Signed off"}
+    notes.value = "Changed our mind"
+    assert field.value == {"answer": "No", "notes": "Changed our mind"}
+
+    field.value = {"answer": "Maybe", "notes": None}  # not a known answer
+    assert radio.value is None
+    assert notes.value == ""
+
+
+def test_single_choice_round_trip() -> None:
+    question = SingleChoice(
+        kind="single_choice", id="c", text="Pick one", options=["Red", "Green"]
+    )
+    field = widgets.field_for(question)
+    radio = _find(field, W.RadioButtons)[0]
+    assert field.value is None and radio.value is None
+    field.value = "Green"
+    assert radio.value == "Green"
+    radio.value = "Red"
+    assert field.value == "Red"
+    field.value = None
+    assert radio.value is None
+
+
+def test_single_choice_unknown_option_becomes_none() -> None:
+    question = SingleChoice(
+        kind="single_choice", id="c", text="Pick one", options=["Red", "Green"]
+    )
+    field = widgets.field_for(question)
+    field.value = "Purple"
+    assert field.value is None
+    assert _find(field, W.RadioButtons)[0].value is None
+
+
+def test_bind_survives_a_removed_option(all_kinds: Worksheet, store: Store) -> None:
+    store.save("Alpha", all_kinds.id, {"pick": "Purple", "name": "Alpha"})
+    form = widgets.WorksheetForm(all_kinds)
+    form.bind(store, "Alpha")
+    assert form.fields["name"].value == "Alpha"
+    assert form.fields["pick"].value is None
+
+
+def test_multi_choice_round_trip() -> None:
+    question = MultiChoice(
+        kind="multi_choice", id="m", text="Pick any", options=["A", "B", "C"]
+    )
+    field = widgets.field_for(question)
+    boxes = _find(field, W.Checkbox)
+    assert [b.description for b in boxes] == ["A", "B", "C"]
+    assert field.value == []
+
+    field.value = ["C", "A"]
+    assert [b.value for b in boxes] == [True, False, True]
+
+    boxes[1].value = True
+    assert field.value == ["A", "B", "C"]
+    boxes[0].value = False
+    assert field.value == ["B", "C"]
+
+    field.value = None
+    assert [b.value for b in boxes] == [False, False, False]
+
+
+def test_list_round_trip() -> None:
+    field = widgets.field_for(ItemList(kind="list", id="l", text="Partners"))
+    box = _find(field, W.Textarea)[0]
+    assert box.placeholder == "One per line"
+    field.value = ["College", "Chamber"]
+    assert box.value == "College\nChamber"
+    box.value = "  Workforce board \n\n Chamber\n"
+    assert field.value == ["Workforce board", "Chamber"]
+    field.value = []
+    assert box.value == ""
+
+
+def test_date_round_trip() -> None:
+    field = widgets.field_for(DateQ(kind="date", id="d", text="Launch date"))
+    picker = _find(field, W.DatePicker)[0]
+    field.value = "2024-03-05"
+    assert picker.value == dt.date(2024, 3, 5)
+    picker.value = dt.date(2025, 1, 2)
+    assert field.value == "2025-01-02"
+    picker.value = None
+    assert field.value is None
+    field.value = "not a date"
+    assert picker.value is None
+
+
+def test_table_add_row_button_and_cells(all_kinds: Worksheet) -> None:
+    question = next(q for q in all_kinds.questions() if q.id == "grid")
+    field = widgets.field_for(question)
+    start = len(field.value)
+    assert start == len(question.preset) + question.blank_rows
+    assert field.value[0]["Role"] == "Chair"
+
+    add = next(b for b in _find(field, W.Button) if b.description == "Add a row")
+    add.click()
+    assert len(field.value) == start + 1
+    assert field.value[-1] == {"Role": "", "Person": ""}
+    cells = _find(field, W.Text)
+    assert len(cells) == (start + 1) * len(question.columns)
+    assert cells[-1].description == f"Person, row {start + 1}"
+
+    cells[-1].value = "Dana"
+    assert field.value[-1] == {"Role": "", "Person": "Dana"}
+    # Rows typed earlier survive another added row.
+    add.click()
+    assert field.value[start] == {"Role": "", "Person": "Dana"}
+
+
+def test_table_added_row_is_saved(form: widgets.WorksheetForm, store: Store) -> None:
+    form.bind(store, "Alpha")
+    field = form.fields["next_steps"]
+    rows_before = len(field.value)
+    next(b for b in _find(field, W.Button) if b.description == "Add a row").click()
+    saved = store.answers("Alpha", SHEET)["next_steps"]
+    assert len(saved) == rows_before + 1
+
+
+def test_table_placeholder_only_on_blank_rows(form: widgets.WorksheetForm) -> None:
+    ws = form.worksheet
+    cells = _find(form.fields["next_steps"], W.Text)
+    ncols = len(ws.action_table.columns)
+    first_column = cells[::ncols]
+    presets = len(ws.action_table.preset)
+    assert [c.placeholder for c in first_column[:presets]] == [""] * presets
+    assert {c.placeholder for c in first_column[presets:]} == {"Other?"}
+
+
+@pytest.mark.parametrize("source", ["all_kinds", SHEET])
+def test_every_input_has_a_label(source: str, all_kinds: Worksheet) -> None:
+    ws = all_kinds if source == "all_kinds" else content.get(SHEET)
+    form = widgets.WorksheetForm(ws)
+    for qid, field in form.fields.items():
+        inputs = _find(field, INPUTS)
+        assert inputs, f"{qid} has no input widget"
+        for w in inputs:
+            assert w.get_state()["description"].strip(), f"{qid}: unlabelled {w}"
+
+
+def test_form_shows_manual_source_and_section_titles(
+    form: widgets.WorksheetForm,
+) -> None:
+    html_text = " ".join(w.value for w in _find(form, W.HTML))
+    assert "page 21" in html_text
+    for section in form.worksheet.sections:
+        assert f">{section.title}</h2>" in html_text
+
+
+def test_text_block_escapes_markup() -> None:
+    block = widgets.text_block("<img src=x onerror=alert(1)>\nnext")
+    assert "<img" not in block.value
+    assert "&lt;img" in block.value
+    assert "<br>next" in block.value
+
+
+# -- downloads ----------------------------------------------------------------------------
+def _link(form: widgets.WorksheetForm) -> str:
+    return form.downloads.children[-1].value
+
+
+def _href_data(link: str) -> tuple[str, bytes]:
+    href = link.split('href="', 1)[1].split('"', 1)[0]
+    head, payload = href.split(",", 1)
+    return head, base64.b64decode(payload)
+
+
+def test_downloads_need_a_team(form: widgets.WorksheetForm) -> None:
+    form.downloads.prepare(export.DOWNLOADS[0])
+    assert "Choose your team first" in _link(form)
+    assert "<a " not in _link(form)
+
+
+@pytest.mark.parametrize(
+    "spec", export.DOWNLOADS, ids=[d.suffix for d in export.DOWNLOADS]
+)
+def test_downloads_prepare_a_data_link(
+    form: widgets.WorksheetForm, store: Store, spec: export.Download
+) -> None:
+    form.bind(store, "Alpha Team")
+    form.fields["target_sector"].value = "Health care"
+    form.downloads.prepare(spec)
+    link = _link(form)
+    assert link.startswith("<a ")
+    assert f'download="{spec.filename(form.worksheet, "Alpha Team")}"' in link
+    head, data = _href_data(link)
+    assert head == f"data:{spec.mime};base64"
+    assert data
+    if spec.suffix.endswith(".xlsx"):
+        assert load_workbook(io.BytesIO(data)).sheetnames == ["Next steps", "Answers"]
+    elif spec.suffix == "answers.csv":
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        assert ["Next Steps", "Target Sector:", "Health care"] in rows
+    elif spec.suffix.endswith(".md"):
+        assert "Health care" in data.decode("utf-8")
+
+
+def test_download_includes_unsaved_pending_change(
+    form: widgets.WorksheetForm, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    form.bind(store, "Alpha")
+
+    def locked(*_args: Any, **_kwargs: Any) -> str:
+        raise StoreError("locked")
+
+    monkeypatch.setattr(store, "save", locked)
+    form.fields["target_sector"].value = "Typed while locked"
+    md = next(d for d in export.DOWNLOADS if d.suffix.endswith(".md"))
+    form.downloads.prepare(md)
+    _, data = _href_data(_link(form))
+    assert "Typed while locked" in data.decode("utf-8")
+
+
+def test_download_escapes_the_team_name(
+    form: widgets.WorksheetForm, store: Store
+) -> None:
+    team = 'Team <b>Bold</b> "q"'
+    form.bind(store, team)  # bind does not validate: the link must be safe anyway
+    md = next(d for d in export.DOWNLOADS if d.suffix.endswith(".md"))
+    form.downloads.prepare(md)
+    link = _link(form)
+    assert "<b>" not in link
+    assert link.count("<a ") == 1
+    assert '"q"' not in link  # the team's quotes cannot end an attribute
+    _, data = _href_data(link)
+    text = data.decode("utf-8")
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in text
+    assert "<b>" not in text
+
+
+def test_download_buttons_cover_every_format(form: widgets.WorksheetForm) -> None:
+    labels = [b.description for b in _find(form.downloads, W.Button)]
+    assert labels == [d.label for d in export.DOWNLOADS]
+
+
+def test_download_button_click_prepares_its_file(
+    form: widgets.WorksheetForm, store: Store
+) -> None:
+    form.bind(store, "Alpha")
+    buttons = _find(form.downloads, W.Button)
+    buttons[-1].click()
+    head, _ = _href_data(_link(form))
+    assert head == f"data:{export.DOWNLOADS[-1].mime};base64"
