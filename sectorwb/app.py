@@ -17,7 +17,8 @@ from IPython.display import display
 from . import config, content, teams
 from .errors import SectorwbError
 from .store import Store
-from .widgets import WorksheetForm, message, style, text_block
+from .ui import message, style, text_block
+from .widgets import WorksheetForm
 
 START_NOTEBOOK = "00_start_here.ipynb"
 
@@ -143,6 +144,7 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
 
     def open_team(team: str) -> None:
         form.bind(store, team)
+        form.suggest(content.named_answers(store.all_answers(team)))
         page.team_line.value = _team_line(team, notebook_name(worksheet_id))
         page.body.children = [form]
         form.layout.display = None

@@ -15,6 +15,7 @@ import nbformat
 from . import config, content
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
+from .lmi.cli import register as _register_lmi
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="load and validate every worksheet YAML")
     check.set_defaults(func=cmd_check)
+    _register_lmi(sub)
     return parser
 
 

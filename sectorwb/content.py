@@ -139,3 +139,15 @@ def get(worksheet_id: str) -> Worksheet:
             f"There is no worksheet with id {worksheet_id!r}. Known worksheets: {known}."
         )
     return entry
+
+
+def named_answers(answers: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Items of every answer that ``provides`` a name (e.g. ``target_sectors``), from a
+    team's answers by worksheet then question; each item once, in worksheet order."""
+    named: dict[str, dict[str, None]] = {}
+    for ws in worksheets():
+        for q in ws.questions():
+            if q.provides and q.id in answers.get(ws.id, {}):
+                items = q.items(answers[ws.id][q.id])
+                named.setdefault(q.provides, {}).update(dict.fromkeys(items))
+    return {name: list(items) for name, items in named.items()}

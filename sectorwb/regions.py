@@ -41,6 +41,7 @@ class RegionConfig(BaseModel):
     counties: list[str] = Field(default_factory=list)  # empty: the whole state
     msa: str | None = None  # a region that is one MSA, e.g. "C1974"
     qcew: list[str] = Field(min_length=1)  # CSV paths, relative to the region folder
+    area_names: dict[str, str] = Field(default_factory=dict)  # FIPS -> name for charts
     organisations: list[Organisation] = Field(default_factory=list)
     illustrative: bool = False
     notes: str | None = None

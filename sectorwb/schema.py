@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .checks import Check
+
 # Ids become widget keys and database keys, never paths; keep them plain.
 _ID = r"^[a-z][a-z0-9_]{0,63}$"
 
@@ -23,10 +25,38 @@ class Source(_Model):
     page: int | None = None
 
 
+class ShowIf(_Model):
+    """Show a question only while any of the named yes/no questions has this answer.
+
+    Hiding never clears what was typed: the answer comes back with the question.
+    """
+
+    any_of: list[str] = Field(min_length=1)
+    answer: Literal["Yes", "No"] = "No"
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        return any(
+            isinstance(answers.get(q), dict) and answers[q].get("answer") == self.answer
+            for q in self.any_of
+        )
+
+
 class _Question(_Model):
     id: str = Field(pattern=_ID)
     text: str = Field(min_length=1)
     help: str = ""
+    show_if: ShowIf | None = None
+    # A named list this answer adds to (e.g. "target_sectors"), which questions that
+    # `offer` the same name suggest, on any worksheet of the same team.
+    provides: str | None = Field(default=None, pattern=_ID)
+
+    def items(self, value: Any) -> list[str]:
+        """The answer as a list of short texts (what `provides` contributes)."""
+        if isinstance(value, str):
+            return [value.strip()] if value.strip() else []
+        if isinstance(value, list):
+            return [str(v).strip() for v in value if str(v).strip()]
+        return []
 
     def empty(self) -> Any:
         """The value of an unanswered question."""
@@ -39,6 +69,7 @@ class _Question(_Model):
 class ShortText(_Question):
     kind: Literal["short_text"]
     placeholder: str = ""
+    offers: str | None = Field(default=None, pattern=_ID)
 
 
 class LongText(_Question):
@@ -62,6 +93,15 @@ class YesNo(_Question):
 class SingleChoice(_Question):
     kind: Literal["single_choice"]
     options: list[str] = Field(min_length=2)
+    # Text shown under the choice once an option is picked (e.g. what a stage needs).
+    option_help: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _help_for_known_options(self) -> SingleChoice:
+        unknown = set(self.option_help) - set(self.options)
+        if unknown:
+            raise ValueError(f"option_help names options not listed: {sorted(unknown)}")
+        return self
 
     def empty(self) -> None:
         return None
@@ -98,6 +138,8 @@ class Table(_Question):
     # Blank rows with this placeholder in the first column (the manual's "Other?").
     blank_rows: int = Field(default=1, ge=0, le=50)
     blank_placeholder: str = ""
+    # Columns answered by picking from a list instead of typing.
+    column_options: dict[str, list[str]] = {}
 
     @field_validator("columns")
     @classmethod
@@ -105,6 +147,22 @@ class Table(_Question):
         if len(set(columns)) != len(columns):
             raise ValueError("column names must be different from each other")
         return columns
+
+    @model_validator(mode="after")
+    def _options_for_known_columns(self) -> Table:
+        unknown = set(self.column_options) - set(self.columns)
+        if unknown:
+            raise ValueError(f"column_options names unknown columns: {sorted(unknown)}")
+        return self
+
+    def items(self, value: Any) -> list[str]:
+        rows = value if isinstance(value, list) else []
+        first = self.columns[0]
+        return [
+            str(r.get(first)).strip()
+            for r in rows
+            if isinstance(r, dict) and str(r.get(first) or "").strip()
+        ]
 
     def empty(self) -> list[dict[str, str]]:
         first = self.columns[0]
@@ -138,11 +196,35 @@ KINDS = frozenset(
 Question = Annotated[Union[QUESTION_TYPES], Field(discriminator="kind")]  # noqa: UP007
 
 
+class Bar(_Model):
+    group: str = ""
+    label: str
+    value: float
+
+
+class Figure(_Model):
+    """A small bar chart of figures the manual prints (drawn offline as SVG)."""
+
+    title: str
+    unit: str = "%"
+    note: str = ""
+    bars: list[Bar] = Field(min_length=1)
+
+
 class Section(_Model):
     id: str = Field(pattern=_ID)
     title: str
     intro: str = ""
-    questions: list[Question] = Field(min_length=1)
+    # Whose questions these are (e.g. "Conveners"); see Worksheet.audience_question.
+    audience: str | None = None
+    figure: Figure | None = None
+    questions: list[Question] = []
+
+    @model_validator(mode="after")
+    def _has_content(self) -> Section:
+        if not (self.questions or self.figure or self.intro):
+            raise ValueError("a section needs questions, a figure or intro text")
+        return self
 
 
 class ActionTable(_Model):
@@ -188,6 +270,9 @@ class Worksheet(_Model):
     intro: str = ""
     sections: list[Section] = Field(min_length=1)
     action_table: ActionTable
+    # A single_choice question whose answer puts the sections of that audience first.
+    audience_question: str | None = None
+    checks: list[Check] = []
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Worksheet:
@@ -198,7 +283,35 @@ class Worksheet(_Model):
                     f"question id {q.id!r} is used twice; ids must be unique"
                 )
             seen.add(q.id)
+        self._check_references(seen)
         return self
+
+    def _check_references(self, ids: set[str]) -> None:
+        by_id = {q.id: q for q in self.questions()}
+        for q in self.questions():
+            for ref in q.show_if.any_of if q.show_if else []:
+                if not isinstance(by_id.get(ref), YesNo):
+                    raise ValueError(
+                        f"{q.id}.show_if names {ref!r}: not a yes_no question"
+                    )
+        for check in self.checks:
+            missing = [r for r in check.refs() if r not in ids]
+            if missing:
+                raise ValueError(
+                    f"a {check.kind} check names unknown questions {missing}"
+                )
+        if self.audience_question is not None:
+            chooser = by_id.get(self.audience_question)
+            if not isinstance(chooser, SingleChoice):
+                raise ValueError(
+                    f"audience_question {self.audience_question!r} must be a "
+                    "single_choice question of this worksheet"
+                )
+            unknown = {s.audience for s in self.sections if s.audience} - set(
+                chooser.options
+            )
+            if unknown:
+                raise ValueError(f"section audiences {sorted(unknown)} are not options")
 
     def progress(self, answers: dict[str, Any]) -> tuple[int, int]:
         """(answered, total) questions, the action table counting as one."""

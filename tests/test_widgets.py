@@ -16,7 +16,7 @@ import ipywidgets as W
 import pytest
 from openpyxl import load_workbook
 
-from sectorwb import content, export, widgets
+from sectorwb import content, export, fields, ui, widgets
 from sectorwb.errors import StoreError
 from sectorwb.schema import DateQ, ItemList, MultiChoice, SingleChoice, Worksheet
 from sectorwb.store import MAX_ANSWER_CHARS, Store
@@ -252,8 +252,8 @@ def test_yes_no_parts_follow_value_and_value_follows_parts(
     all_kinds: Worksheet,
 ) -> None:
     question = next(q for q in all_kinds.questions() if q.id == "ready")
-    field = widgets.field_for(question)
-    assert isinstance(field, widgets.YesNoField)
+    field = fields.field_for(question)
+    assert isinstance(field, fields.YesNoField)
     radio = _find(field, W.RadioButtons)[0]
     notes = _find(field, W.Textarea)[0]
     assert radio.value is None and notes.value == ""
@@ -278,7 +278,7 @@ def test_single_choice_round_trip() -> None:
     question = SingleChoice(
         kind="single_choice", id="c", text="Pick one", options=["Red", "Green"]
     )
-    field = widgets.field_for(question)
+    field = fields.field_for(question)
     radio = _find(field, W.RadioButtons)[0]
     assert field.value is None and radio.value is None
     field.value = "Green"
@@ -293,7 +293,7 @@ def test_single_choice_unknown_option_becomes_none() -> None:
     question = SingleChoice(
         kind="single_choice", id="c", text="Pick one", options=["Red", "Green"]
     )
-    field = widgets.field_for(question)
+    field = fields.field_for(question)
     field.value = "Purple"
     assert field.value is None
     assert _find(field, W.RadioButtons)[0].value is None
@@ -311,7 +311,7 @@ def test_multi_choice_round_trip() -> None:
     question = MultiChoice(
         kind="multi_choice", id="m", text="Pick any", options=["A", "B", "C"]
     )
-    field = widgets.field_for(question)
+    field = fields.field_for(question)
     boxes = _find(field, W.Checkbox)
     assert [b.description for b in boxes] == ["A", "B", "C"]
     assert field.value == []
@@ -329,7 +329,7 @@ def test_multi_choice_round_trip() -> None:
 
 
 def test_list_round_trip() -> None:
-    field = widgets.field_for(ItemList(kind="list", id="l", text="Partners"))
+    field = fields.field_for(ItemList(kind="list", id="l", text="Partners"))
     box = _find(field, W.Textarea)[0]
     assert box.placeholder == "One per line"
     field.value = ["College", "Chamber"]
@@ -341,7 +341,7 @@ def test_list_round_trip() -> None:
 
 
 def test_date_round_trip() -> None:
-    field = widgets.field_for(DateQ(kind="date", id="d", text="Launch date"))
+    field = fields.field_for(DateQ(kind="date", id="d", text="Launch date"))
     picker = _find(field, W.DatePicker)[0]
     field.value = "2024-03-05"
     assert picker.value == dt.date(2024, 3, 5)
@@ -355,7 +355,7 @@ def test_date_round_trip() -> None:
 
 def test_table_add_row_button_and_cells(all_kinds: Worksheet) -> None:
     question = next(q for q in all_kinds.questions() if q.id == "grid")
-    field = widgets.field_for(question)
+    field = fields.field_for(question)
     start = len(field.value)
     assert start == len(question.preset) + question.blank_rows
     assert field.value[0]["Role"] == "Chair"
@@ -415,7 +415,7 @@ def test_form_shows_manual_source_and_section_titles(
 
 
 def test_text_block_escapes_markup() -> None:
-    block = widgets.text_block("<img src=x onerror=alert(1)>\nnext")
+    block = ui.text_block("<img src=x onerror=alert(1)>\nnext")
     assert "<img" not in block.value
     assert "&lt;img" in block.value
     assert "<br>next" in block.value

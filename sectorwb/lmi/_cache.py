@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from .. import config
 
 CACHE_DIR_ENV = "SECTORWB_CACHE_DIR"
 # Bump when the cached table changes meaning (columns, masking) so old caches are ignored.
-_VERSION = "1"
+_VERSION = "2"
 _META_KEY = b"sectorwb.qcew"
 # Small row groups let a cached read skip every group without the wanted areas: BLS
 # files are sorted by area, so a county's rows sit in one or two groups.
@@ -40,6 +41,11 @@ def path_for(source: Path, folder: str | Path | None = None) -> Path:
     return cache_dir(folder) / f"qcew-{ident}-{version}.parquet"
 
 
+# Caches being written in the background, by target path.
+_pending: dict[Path, threading.Thread] = {}
+_lock = threading.Lock()
+
+
 def read(
     source: Path, areas: list[str] | None, folder: str | Path | None
 ) -> tuple[pa.Table, dict[str, Any]] | None:
@@ -48,10 +54,13 @@ def read(
         target = path_for(source, folder)
     except OSError:
         return None
+    wait(target)
     if not target.exists():
         return None
     try:
         meta = json.loads(pq.read_schema(target).metadata[_META_KEY])
+        if not {"layout", "year", "rows", "areas"} <= meta.keys():
+            raise ValueError("cache from an older sectorwb")
         filters = [("area_fips", "in", areas)] if areas is not None else None
         table = pq.read_table(target, filters=filters)
     except Exception:  # a damaged cache is rebuilt, never fatal
@@ -60,25 +69,68 @@ def read(
     return table.replace_schema_metadata(None), meta
 
 
-def write(
+def write_soon(
     source: Path, table: pa.Table, meta: dict[str, Any], folder: str | Path | None
-) -> Path | None:
-    """Write the cache atomically and drop older caches of the same file.
+) -> None:
+    """Write the cache in a background thread, so the caller has its table at once.
 
-    A cache that cannot be written (read-only disk, full disk) only costs speed.
+    The thread is not a daemon: a command that exits still finishes the cache. A read
+    of the same cache in this process waits for it (``wait``).
     """
     try:
         target = path_for(source, folder)
+    except OSError:
+        return
+    thread = threading.Thread(
+        target=_write, args=(target, table, meta), name=f"sectorwb-{target.name}"
+    )
+    with _lock:
+        _pending[target] = thread
+        thread.start()
+
+
+def wait(target: Path | None = None) -> None:
+    """Wait for background writes (of ``target``, or all of them) to finish."""
+    with _lock:
+        threads = [t for p, t in _pending.items() if target is None or p == target]
+    for thread in threads:
+        thread.join()
+    with _lock:
+        for path in [p for p, t in _pending.items() if not t.is_alive()]:
+            del _pending[path]
+
+
+def write(
+    source: Path, table: pa.Table, meta: dict[str, Any], folder: str | Path | None
+) -> Path | None:
+    """Write the cache now; see ``_write``."""
+    try:
+        target = path_for(source, folder)
+    except OSError:
+        return None
+    return _write(target, table, meta)
+
+
+def _write(target: Path, table: pa.Table, meta: dict[str, Any]) -> Path | None:
+    """Write atomically and drop older caches of the same file.
+
+    A cache that cannot be written (read-only or full disk) only costs speed, so no
+    error leaves here: in a background thread it would print a traceback.
+    """
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
         stamped = table.replace_schema_metadata({_META_KEY: json.dumps(meta)})
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".parquet.part")
         os.close(fd)
         try:
-            pq.write_table(stamped, tmp, row_group_size=_ROW_GROUP)
+            # Statistics only where reads filter (area_fips): writing is faster.
+            pq.write_table(
+                stamped, tmp, row_group_size=_ROW_GROUP, write_statistics=["area_fips"]
+            )
             os.replace(tmp, target)
         finally:
             Path(tmp).unlink(missing_ok=True)
-    except OSError:
+    except Exception:  # see the docstring
         return None
     prefix = target.name.rsplit("-", 1)[0] + "-"
     for old in target.parent.glob(prefix + "*.parquet"):

@@ -86,6 +86,7 @@ def region_metrics(
     """
     kind = _check_region(data, region)
     level, owns = _check_options(level, ownership)
+    data = data.subset({*region.areas, region.reference_state or "", "US000"})
     year = _check_year(data, region, year)
     level_code = agglvl_code(kind, level)
     now = _sum(data, level_code, region.areas, owns, year)
@@ -174,6 +175,7 @@ def county_breakdown(
     """Jobs per area and industry (one row each), for the county breakdown chart."""
     kind = _check_region(data, region)
     level, owns = _check_options(level, ownership)
+    data = data.subset(region.areas)
     year = _check_year(data, region, year)
     rows = data.rows(agglvl_code(kind, level), areas=region.areas, own=owns, year=year)
     grouped = rows.groupby(["area_fips", "industry_code"], sort=True)
@@ -198,13 +200,9 @@ def _check_region(data: QcewData, region: Region) -> str:
                 "Leave it out of the region."
             )
         if fips not in present:
-            counties = [a for a in sorted(present) if area_kind(a) == "county"]
-            others = [a for a in sorted(present) if area_kind(a) in ("state", "msa")]
             raise DataFileError(
-                f"Area {fips} is not in {_names(data)}. Areas in the file(s): counties "
-                f"{', '.join(counties) or 'none'}; states/MSAs "
-                f"{', '.join(others) or 'none'}. Check the FIPS code (5 digits, "
-                "e.g. 10001) or add the file that has it."
+                f"Area {fips} is not in {_names(data)}. {_nearby(data, fips)} Check "
+                "the FIPS code (5 digits, e.g. 10001) or add the file that has it."
             )
     if len(kinds) != 1 or kinds & {"other"}:
         raise DataFileError(
@@ -312,12 +310,16 @@ def _lq_against(
     notes: list[str],
 ) -> pd.Series:
     """(industry share of the region's jobs) / (the same share in the reference area)."""
+    column = "lq_us" if kind == "national" else "lq_state"
     if reference is None:
-        notes.append(f"no reference {kind}: lq against it is left empty")
+        notes.append(f"{column} left empty: no reference {kind}; pass one")
         return pd.Series(np.nan, index=now.index)
     ref_total = _total(data, kind, [reference], year)
     if np.isnan(ref_total["jobs"]):
-        notes.append(f"{reference} rows for {year} are not in the file(s)")
+        notes.append(
+            f"{column} left empty: no {reference} rows for {year} in the file(s); "
+            "add that file to get it"
+        )
         return pd.Series(np.nan, index=now.index)
     ref = _sum(data, agglvl_code(kind, level), [reference], owns, year)
     ref_share = ref["jobs"].reindex(now.index) / ref_total["jobs"]
@@ -352,9 +354,12 @@ def _shift_share(
     g_all = (us_now["jobs"] - us_base["jobs"]) / us_base["jobs"]
     g_ind = _ratio(n1.reindex(out.index) - n0.reindex(out.index), n0.reindex(out.index))
     e0, e1 = out["base_jobs"], out["jobs"]
-    out["national_growth"] = e0 * g_all
-    out["industry_mix"] = e0 * (g_ind - g_all)
-    out["regional_shift"] = (e1 - e0) - e0 * g_ind
+    # An industry new to the region (no base-year jobs) owes nothing to national
+    # trends: all of its change is regional shift, whatever the U.S. rows say.
+    new = e0 == 0
+    out["national_growth"] = (e0 * g_all).where(~new, 0.0)
+    out["industry_mix"] = (e0 * (g_ind - g_all)).where(~new, 0.0)
+    out["regional_shift"] = ((e1 - e0) - e0 * g_ind).where(~new, e1)
 
 
 def _ratio(numerator, denominator):
@@ -362,6 +367,17 @@ def _ratio(numerator, denominator):
     if isinstance(denominator, pd.Series):
         return numerator / denominator.where(denominator != 0)
     return numerator / denominator if denominator else np.nan
+
+
+def _nearby(data: QcewData, fips: str) -> str:
+    """The areas a mistyped code was probably meant to be (same state first)."""
+    usable = [
+        a for a in data.file_areas() if area_kind(a) in ("county", "state", "msa")
+    ]
+    same_state = [a for a in usable if a[:2] == fips[:2]]
+    shown = same_state or usable
+    more = f" and {len(shown) - 15} more" if len(shown) > 15 else ""
+    return f"Areas there: {', '.join(shown[:15]) or 'none'}{more}."
 
 
 def _names(data: QcewData) -> str:

@@ -174,8 +174,9 @@ INDUSTRIES: dict[str, str] = dict(
     line.split("|", 1) for line in _BUILTIN.strip().splitlines()
 )
 
-# BLS prefixes titles with their code ("NAICS 11 Agriculture...", "1013 Manufacturing").
-_CODE_PREFIX = re.compile(r"^(NAICS\s*)?[0-9][0-9-]*\s+")
+# BLS prefixes titles with their code: "NAICS 11 Agriculture...", "NAICS17 336111
+# Automobile manufacturing" (a retired vintage), "1013 Manufacturing".
+_CODE_PREFIX = re.compile(r"^(NAICS[0-9]*\s*)?[0-9][0-9-]*\s+")
 
 
 def read_titles(path: str | Path, code_column: str) -> dict[str, str]:

@@ -1,0 +1,295 @@
+"""One widget class per question kind; each exposes the answer as one JSON ``value``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as W
+import traitlets
+
+from .schema import (
+    DateQ,
+    ItemList,
+    LongText,
+    MultiChoice,
+    ShortText,
+    SingleChoice,
+    Table,
+    YesNo,
+)
+from .ui import text_block
+
+
+class Field(W.VBox):
+    """A question's widget: its ``value`` trait is what the store saves (JSON)."""
+
+    value = traitlets.Any(allow_none=True)
+
+    def __init__(self, question: Any):
+        super().__init__()
+        self.question = question
+        self.add_class("sectorwb-field")
+        self.value = question.empty()
+        parts = self._build()
+        if question.help:
+            parts.append(text_block(question.help))
+        self.children = parts
+
+    def _build(self) -> list[W.Widget]:
+        raise NotImplementedError
+
+    _syncing = False
+
+    @contextmanager
+    def _sync(self) -> Iterator[None]:
+        """While the parts are set from ``value``, their events must not write back."""
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
+
+    def _labelled(self, widget: W.Widget) -> W.Widget:
+        # The description renders as <label for=input>: screen readers announce the
+        # question; CSS puts the label above the input and lets it wrap.
+        widget.add_class("sectorwb-q")
+        widget.layout.width = "100%"
+        widget.tooltip = ""  # else the browser shows a "null" tooltip on the label
+        return widget
+
+
+class TextField(Field):
+    """One line of text; with ``offers`` it suggests the team's named answers."""
+
+    def _build(self) -> list[W.Widget]:
+        q: ShortText = self.question
+        if q.offers:
+            self._box = W.Combobox(
+                description=q.text, placeholder=q.placeholder, ensure_option=False
+            )
+        else:
+            self._box = W.Text(description=q.text, placeholder=q.placeholder)
+        W.link((self, "value"), (self._box, "value"))
+        return [self._labelled(self._box)]
+
+    def suggest(self, items: list[str]) -> None:
+        """Offer these (e.g. the team's target sectors) while keeping free typing."""
+        if isinstance(self._box, W.Combobox):
+            self._box.options = tuple(dict.fromkeys(items))
+
+
+class LongTextField(Field):
+    def _build(self) -> list[W.Widget]:
+        box = W.Textarea(
+            description=self.question.text,
+            placeholder=self.question.placeholder,
+            rows=4,
+        )
+        W.link((self, "value"), (box, "value"))
+        return [self._labelled(box)]
+
+
+class YesNoField(Field):
+    def _build(self) -> list[W.Widget]:
+        self._choice = W.RadioButtons(
+            options=["Yes", "No"], value=None, description=self.question.text
+        )
+        self._notes = W.Textarea(description=self.question.notes_label, rows=2)
+        self._notes.add_class("sectorwb-notes")
+        for w in (self._choice, self._notes):
+            w.observe(self._from_parts, names="value")
+        self.observe(self._to_parts, names="value")
+        return [self._labelled(self._choice), self._labelled(self._notes)]
+
+    def _from_parts(self, _change: Any) -> None:
+        if not self._syncing:
+            self.value = {"answer": self._choice.value, "notes": self._notes.value}
+
+    def _to_parts(self, change: Any) -> None:
+        value = change["new"] if isinstance(change["new"], dict) else {}
+        answer = value.get("answer")
+        with self._sync():
+            self._choice.value = answer if answer in ("Yes", "No") else None
+            self._notes.value = value.get("notes") or ""
+
+
+class SingleChoiceField(Field):
+    def _build(self) -> list[W.Widget]:
+        box = W.RadioButtons(
+            options=self.question.options, value=None, description=self.question.text
+        )
+        W.link((self, "value"), (box, "value"))
+        parts: list[W.Widget] = [self._labelled(box)]
+        if self.question.option_help:
+            self._about = W.HTML()
+            self.observe(self._show_about, names="value")
+            parts.append(self._about)
+        return parts
+
+    def _show_about(self, change: Any) -> None:
+        about = self.question.option_help.get(change["new"] or "", "")
+        self._about.value = text_block(about, "sectorwb-about").value if about else ""
+
+    @traitlets.validate("value")
+    def _known(self, proposal: Any) -> Any:
+        # A saved option the YAML no longer lists reads as unanswered, not a crash.
+        value = proposal["value"]
+        return value if value in self.question.options else None
+
+
+class MultiChoiceField(Field):
+    def _build(self) -> list[W.Widget]:
+        self._boxes = [
+            W.Checkbox(description=o, indent=False) for o in self.question.options
+        ]
+        for box in self._boxes:
+            box.observe(self._from_boxes, names="value")
+        self.observe(self._to_boxes, names="value")
+        return [text_block(self.question.text, "sectorwb-qtext"), *self._boxes]
+
+    def _from_boxes(self, _change: Any) -> None:
+        if not self._syncing:
+            self.value = [b.description for b in self._boxes if b.value]
+
+    def _to_boxes(self, change: Any) -> None:
+        chosen = set(change["new"] or [])
+        with self._sync():
+            for box in self._boxes:
+                box.value = box.description in chosen
+
+
+class DateField(Field):
+    def _build(self) -> list[W.Widget]:
+        self._picker = W.DatePicker(description=self.question.text)
+        self._picker.observe(self._from_picker, names="value")
+        self.observe(self._to_picker, names="value")
+        return [self._labelled(self._picker)]
+
+    def _from_picker(self, change: Any) -> None:
+        self.value = change["new"].isoformat() if change["new"] else None
+
+    def _to_picker(self, change: Any) -> None:
+        try:
+            self._picker.value = (
+                dt.date.fromisoformat(change["new"]) if change["new"] else None
+            )
+        except (TypeError, ValueError):
+            self._picker.value = None
+
+
+class ListField(Field):
+    """A list of items, typed one per line (plain, keyboard-friendly, pasteable)."""
+
+    def _build(self) -> list[W.Widget]:
+        self._box = W.Textarea(
+            description=self.question.text,
+            placeholder=self.question.placeholder,
+            rows=4,
+        )
+        self._box.observe(self._from_box, names="value")
+        self.observe(self._to_box, names="value")
+        return [self._labelled(self._box)]
+
+    def _from_box(self, change: Any) -> None:
+        items = [line.strip() for line in change["new"].splitlines() if line.strip()]
+        if items != self.value:
+            self.value = items
+
+    def _to_box(self, change: Any) -> None:
+        items = change["new"] or []
+        current = [
+            line.strip() for line in self._box.value.splitlines() if line.strip()
+        ]
+        if current != items:
+            self._box.value = "\n".join(items)
+
+
+class TableField(Field):
+    """Rows of text cells under named columns, with a button to add a row."""
+
+    def _build(self) -> list[W.Widget]:
+        q: Table = self.question
+        header = W.HBox(
+            [text_block(c, "sectorwb-th", "div") for c in q.columns],
+            layout=W.Layout(width="100%"),
+        )
+        header.add_class("sectorwb-row")
+        self._rows = W.VBox()
+        add = W.Button(description="Add a row", icon="plus")
+        add.on_click(lambda _b: self._add_row())
+        self._cells: list[list[W.Widget]] = []
+        self.observe(self._to_cells, names="value")
+        self._to_cells({"new": self.value})
+        return [text_block(q.text, "sectorwb-qtext"), header, self._rows, add]
+
+    def _new_row(self, values: dict[str, str]) -> list[W.Widget]:
+        q: Table = self.question
+        n = len(self._cells) + 1
+        cells = []
+        for i, col in enumerate(q.columns):
+            text = str(values.get(col) or "")
+            label = f"{col}, row {n}"
+            if col in q.column_options:
+                # Keep a saved value even if the YAML no longer lists it.
+                options = ["", *dict.fromkeys([*q.column_options[col], text])]
+                cell = W.Dropdown(options=options, value=text, description=label)
+            else:
+                first = i == 0 and n > len(q.preset)
+                cell = W.Text(
+                    value=text,
+                    description=label,
+                    placeholder=q.blank_placeholder if first else "",
+                )
+            cell.add_class("sectorwb-cell")
+            cell.observe(self._from_cells, names="value")
+            cells.append(cell)
+        return cells
+
+    def _add_row(self) -> None:
+        self.value = [*self._current(), {c: "" for c in self.question.columns}]
+
+    def _current(self) -> list[dict[str, str]]:
+        cols = self.question.columns
+        return [
+            {c: cell.value for c, cell in zip(cols, row, strict=True)}
+            for row in self._cells
+        ]
+
+    def _from_cells(self, _change: Any) -> None:
+        current = self._current()
+        if current != self.value:
+            self.value = current
+
+    def _to_cells(self, change: Any) -> None:
+        rows = [r for r in (change["new"] or []) if isinstance(r, dict)]
+        if rows == self._current():
+            return
+        self._cells = []
+        for row in rows:
+            self._cells.append(self._new_row(row))
+        self._rows.children = [self._row_box(cells) for cells in self._cells]
+
+    @staticmethod
+    def _row_box(cells: list[W.Widget]) -> W.HBox:
+        box = W.HBox(cells, layout=W.Layout(width="100%"))
+        box.add_class("sectorwb-row")
+        return box
+
+
+FIELDS: dict[type, type[Field]] = {
+    ShortText: TextField,
+    LongText: LongTextField,
+    YesNo: YesNoField,
+    SingleChoice: SingleChoiceField,
+    MultiChoice: MultiChoiceField,
+    DateQ: DateField,
+    ItemList: ListField,
+    Table: TableField,
+}
+
+
+def field_for(question: Any) -> Field:
+    return FIELDS[type(question)](question)
