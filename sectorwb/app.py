@@ -16,9 +16,10 @@ from IPython.display import display
 
 from . import config, content, teams
 from .errors import SectorwbError
+from .packet import PACKET_DOWNLOADS, PacketDownload
 from .store import Store
 from .ui import message, style, text_block
-from .widgets import WorksheetForm
+from .widgets import Downloads, FileData, WorksheetForm
 
 START_NOTEBOOK = "00_start_here.ipynb"
 
@@ -191,12 +192,22 @@ def _show_start(page: _Page) -> None:
             + "".join(rows)
             + "</tbody></table>"
         )
+
+        def packet_file(spec: PacketDownload) -> FileData:
+            data = spec.build(sheets, team, store.all_answers(team))
+            return spec.filename(team), spec.mime, data
+
+        packet = Downloads(
+            [(s.label, lambda s=s: packet_file(s)) for s in PACKET_DOWNLOADS],
+            title="Team packet: everything the team decided, in one file",
+        )
         page.team_line.value = _team_line(team, START_NOTEBOOK)
         page.body.children = [
             text_block(
                 f"Worksheets for {team}. Open one to work on it; answers save as you type."
             ),
             W.HTML(table),
+            packet,
         ]
 
     _choose_team(page, store, lambda team: _guard(page, lambda: open_team(team)))

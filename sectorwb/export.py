@@ -127,12 +127,18 @@ def md_table(columns: Sequence[str], rows: Rows) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(ws: Worksheet, team: str, answers: dict[str, Any]) -> str:
-    """The worksheet as the team filled it in: questions, answers, next steps."""
-    out = [f"# {md_text(ws.title)}", "", f"Team: {md_text(team)}", ""]
+def to_markdown(
+    ws: Worksheet, team: str, answers: dict[str, Any], level: int = 1
+) -> str:
+    """The worksheet as the team filled it in: questions, answers, next steps.
+    ``level`` is the heading depth of the title (2 inside a team packet)."""
+    h1, h2 = "#" * level, "#" * (level + 1)
+    out = [f"{h1} {md_text(ws.title)}", "", f"Team: {md_text(team)}", ""]
     out += [f"Source: {md_text(ws.source.document)}, {md_text(ws.source.section)}", ""]
     for section in ws.sections:
-        out += [f"## {md_text(section.title)}", ""]
+        if not section.questions:
+            continue
+        out += [f"{h2} {md_text(section.title)}", ""]
         for q in section.questions:
             answer = answer_text(q, answers.get(q.id))
             out += [
@@ -142,7 +148,7 @@ def to_markdown(ws: Worksheet, team: str, answers: dict[str, Any]) -> str:
                 "",
             ]
     columns, rows = action_rows(ws, answers)
-    out += [f"## {md_text(ws.action_table.title)}", "", md_table(columns, rows), ""]
+    out += [f"{h2} {md_text(ws.action_table.title)}", "", md_table(columns, rows), ""]
     return "\n".join(out)
 
 

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import datetime as dt
 import html
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as W
@@ -17,6 +18,7 @@ from .schema import Section, Worksheet
 from .store import MAX_ANSWER_CHARS, Store
 from .ui import message, text_block
 
+FileData = tuple[str, str, bytes]  # file name, MIME type, content
 SAVE_DELAY_S = 0.6  # wait for a pause in typing before writing
 RETRY_DELAY_S = 5.0  # after a failed save (database locked, ...)
 
@@ -72,7 +74,9 @@ class WorksheetForm(W.VBox):
         self.fields = {q.id: field_for(q) for q in worksheet.questions()}
         self.status = SaveStatus()
         self.status.show("idle")
-        self.downloads = Downloads(self)
+        self.downloads = Downloads(
+            [(d.label, lambda d=d: self._file(d)) for d in export.DOWNLOADS]
+        )
         self.store: Store | None = None
         self.team: str | None = None
         self._pending: dict[str, Any] = {}
@@ -161,6 +165,13 @@ class WorksheetForm(W.VBox):
         for qid, box in self._warnings.items():
             box.children = notes[qid]
 
+    def _file(self, spec: export.Download) -> FileData:
+        if self.team is None:
+            raise SectorwbError("Choose your team first.")
+        self.flush()
+        data = spec.build(self.worksheet, self.team, self.answers())
+        return spec.filename(self.worksheet, self.team), spec.mime, data
+
     def suggest(self, named: dict[str, list[str]]) -> None:
         """Offer named team answers (e.g. target sectors) in the questions that ask."""
         for q in self.worksheet.questions():
@@ -229,21 +240,27 @@ class WorksheetForm(W.VBox):
 
 
 class Downloads(W.VBox):
-    """Buttons that build an export; the file then downloads in the browser from a
-    data: link (Voila serves no files, and the file must reach the team's laptop)."""
+    """Buttons that build a file; it then downloads in the browser from a data: link
+    (Voila serves no files, and the file must reach the team's laptop).
 
-    def __init__(self, form: WorksheetForm):
+    Each choice is a label and a function returning (file name, MIME type, bytes).
+    """
+
+    def __init__(
+        self,
+        choices: Sequence[tuple[str, Callable[[], FileData]]],
+        title: str = "Download",
+    ):
         super().__init__()
-        self._form = form
         self._link = W.HTML()
         buttons = []
-        for spec in export.DOWNLOADS:
-            button = W.Button(description=spec.label, icon="download")
-            button.on_click(lambda _b, spec=spec: self.prepare(spec))
+        for label, make in choices:
+            button = W.Button(description=label, icon="download")
+            button.on_click(lambda _b, make=make: self.prepare(make))
             buttons.append(button)
         self.add_class("sectorwb-downloads")
         self.children = [
-            text_block("Download", "sectorwb-h2", "h2"),
+            text_block(title, "sectorwb-h2", "h2"),
             text_block(
                 "Choose a format, then click the link that appears to save the file."
             ),
@@ -251,15 +268,13 @@ class Downloads(W.VBox):
             self._link,
         ]
 
-    def prepare(self, spec: export.Download) -> None:
-        form = self._form
-        if form.team is None:
-            self._link.value = message("Choose your team first.", "warning").value
+    def prepare(self, make: Callable[[], FileData]) -> None:
+        try:
+            name, mime, data = make()
+        except SectorwbError as exc:
+            self._link.value = message(str(exc), "warning").value
             return
-        form.flush()
-        data = spec.build(form.worksheet, form.team, form.answers())
-        name = spec.filename(form.worksheet, form.team)
-        href = f"data:{spec.mime};base64,{base64.b64encode(data).decode()}"
+        href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
         self._link.value = (
             f'<a class="sectorwb-file" download="{html.escape(name)}" '
             f'href="{href}">Save {html.escape(name)}</a>'

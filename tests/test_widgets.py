@@ -422,6 +422,13 @@ def test_text_block_escapes_markup() -> None:
 
 
 # -- downloads ----------------------------------------------------------------------------
+def _click(form: widgets.WorksheetForm, spec: export.Download) -> None:
+    (button,) = [
+        b for b in _find(form.downloads, W.Button) if b.description == spec.label
+    ]
+    button.click()
+
+
 def _link(form: widgets.WorksheetForm) -> str:
     return form.downloads.children[-1].value
 
@@ -433,7 +440,7 @@ def _href_data(link: str) -> tuple[str, bytes]:
 
 
 def test_downloads_need_a_team(form: widgets.WorksheetForm) -> None:
-    form.downloads.prepare(export.DOWNLOADS[0])
+    _click(form, export.DOWNLOADS[0])
     assert "Choose your team first" in _link(form)
     assert "<a " not in _link(form)
 
@@ -446,7 +453,7 @@ def test_downloads_prepare_a_data_link(
 ) -> None:
     form.bind(store, "Alpha Team")
     form.fields["target_sector"].value = "Health care"
-    form.downloads.prepare(spec)
+    _click(form, spec)
     link = _link(form)
     assert link.startswith("<a ")
     assert f'download="{spec.filename(form.worksheet, "Alpha Team")}"' in link
@@ -473,7 +480,7 @@ def test_download_includes_unsaved_pending_change(
     monkeypatch.setattr(store, "save", locked)
     form.fields["target_sector"].value = "Typed while locked"
     md = next(d for d in export.DOWNLOADS if d.suffix.endswith(".md"))
-    form.downloads.prepare(md)
+    _click(form, md)
     _, data = _href_data(_link(form))
     assert "Typed while locked" in data.decode("utf-8")
 
@@ -484,7 +491,7 @@ def test_download_escapes_the_team_name(
     team = 'Team <b>Bold</b> "q"'
     form.bind(store, team)  # bind does not validate: the link must be safe anyway
     md = next(d for d in export.DOWNLOADS if d.suffix.endswith(".md"))
-    form.downloads.prepare(md)
+    _click(form, md)
     link = _link(form)
     assert "<b>" not in link
     assert link.count("<a ") == 1
@@ -508,3 +515,93 @@ def test_download_button_click_prepares_its_file(
     buttons[-1].click()
     head, _ = _href_data(_link(form))
     assert head == f"data:{export.DOWNLOADS[-1].mime};base64"
+
+
+# -- form features: conditional questions, audiences, checks, offers, figures --------
+FEATURES = Path(__file__).parent / "data" / "features.yaml"
+
+
+@pytest.fixture
+def feature_form() -> widgets.WorksheetForm:
+    return widgets.WorksheetForm(content.load_file(FEATURES))
+
+
+def _titles(form: widgets.WorksheetForm) -> list[str]:
+    return [t.split(">")[1].split("<")[0] for t in _html(form) if "<h2" in t]
+
+
+def _html(form: W.Widget) -> list[str]:
+    return [w.value for w in _find(form, W.HTML)]
+
+
+def test_follow_up_shows_on_no_and_keeps_text_when_hidden(feature_form) -> None:
+    need = feature_form.fields["need"]
+    assert need.layout.display == "none"
+    feature_form.fields["q2"].value = {"answer": "No", "notes": ""}
+    assert need.layout.display is None
+    need.value = ["A"]
+    feature_form.fields["q2"].value = {"answer": "Yes", "notes": ""}
+    assert need.layout.display == "none"
+    assert need.value == ["A"]  # hidden, not cleared
+    feature_form.fields["q1"].value = {"answer": "No", "notes": ""}
+    assert need.layout.display is None and need.value == ["A"]
+
+
+def test_chosen_audience_comes_first(feature_form) -> None:
+    before = _titles(feature_form)
+    assert before.index("For Conveners") < before.index("For Employers")
+    feature_form.fields["role"].value = "Employers"
+    after = _titles(feature_form)
+    assert after.index("For Employers") < after.index("For Conveners")
+    assert after[0] == "One"  # sections without an audience keep their place
+
+
+def test_option_help_shows_for_the_picked_option(feature_form) -> None:
+    role = feature_form.fields["role"]
+    role.value = "Conveners"
+    assert "You convene." in role._about.value
+    role.value = "Employers"
+    assert role._about.value == ""
+
+
+def test_date_warning_appears_and_clears(feature_form) -> None:
+    feature_form.fields["invite"].value = "2099-01-01"
+    feature_form.fields["launch"].value = "2099-01-10"
+    assert any("3 weeks" in t for t in _html(feature_form))
+    feature_form.fields["launch"].value = "2099-02-10"
+    assert not any("3 weeks" in t for t in _html(feature_form))
+
+
+def test_majority_warning_and_pick_list_cells(feature_form) -> None:
+    table = feature_form.fields["team"]
+    dropdowns = _find(table, W.Dropdown)
+    assert dropdowns and "Industry" in dropdowns[0].options
+    dropdowns[0].value = "Support partner"
+    assert any("majority" in t for t in _html(feature_form))
+    dropdowns[0].value = "Industry"
+    assert not any("majority" in t for t in _html(feature_form))
+
+
+def test_offers_suggest_named_answers(feature_form) -> None:
+    feature_form.suggest({"target_sectors": ["Health care", "Logistics"]})
+    (combo,) = _find(feature_form.fields["sector"], W.Combobox)
+    assert combo.options == ("Health care", "Logistics")
+    combo.value = "Something else"  # free typing still allowed
+    assert feature_form.fields["sector"].value == "Something else"
+
+
+def test_figure_renders_offline_as_svg(feature_form) -> None:
+    assert any("<svg" in t and 'role="img"' in t for t in _html(feature_form))
+
+
+def test_named_answers_collects_provided_items(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("SECTORWB_WORKSHEETS_DIR", str(FEATURES.parent))
+    content._all.cache_clear()
+    try:
+        named = content.named_answers(
+            {"features": {"sectors": ["Health", "Energy", "Health"]}}
+        )
+    finally:
+        monkeypatch.delenv("SECTORWB_WORKSHEETS_DIR")
+        content._all.cache_clear()
+    assert named["target_sectors"] == ["Health", "Energy"]

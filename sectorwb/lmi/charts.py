@@ -15,6 +15,7 @@ _TOOLTIP = [
     alt.Tooltip("lq_us:Q", title="LQ vs U.S.", format=".2f"),
     alt.Tooltip("jobs_change_pct:Q", title="Job change %", format="+.1f"),
 ]
+_ABOVE, _BELOW = "above the region's average", "at or below the region's average"
 _LQ_TITLES = {
     "lq_us": "Location quotient vs U.S.",
     "lq_state": "Location quotient vs state",
@@ -98,7 +99,9 @@ def pay_chart(
     known = metrics.dropna(subset=["avg_annual_pay"])
     if n is not None:
         known = known.nlargest(n, "jobs")
-    known = known.assign(above=known["pay_ratio"] > 1)
+    known = known.assign(
+        compared=(known["pay_ratio"] > 1).map({True: _ABOVE, False: _BELOW})
+    )
     title = _title(
         f"Average annual pay by industry in {_region(metrics)}",
         metrics,
@@ -116,9 +119,9 @@ def pay_chart(
             ),
             y=alt.Y("industry_title:N", title=None, sort="-x"),
             color=alt.Color(
-                "above:N",
-                title="Above region average",
-                scale=alt.Scale(domain=[True, False], range=["#2b6cb0", "#c05621"]),
+                "compared:N",
+                title="Average pay",
+                scale=alt.Scale(domain=[_ABOVE, _BELOW], range=["#2b6cb0", "#c05621"]),
             ),
             tooltip=_TOOLTIP,
         )
@@ -189,9 +192,7 @@ def _title(
     attrs = table.attrs
     source = source or attrs.get("source") or "source not given"
     lines = [f"Source: BLS QCEW, {source}"]
-    details = []
-    if attrs.get("year") and str(attrs["year"]) not in source:
-        details.append(str(attrs["year"]))
+    details = [f"{attrs['year']} data"] if attrs.get("year") else []
     if attrs.get("level"):
         details.append(f"{attrs['level']} level")
     if attrs.get("ownership"):

@@ -135,8 +135,9 @@ def _for_csv(table):
 
 
 def cmd_region_new(args: argparse.Namespace) -> int:
-    from ..regions import create_region
+    from ..regions import create_region, validate_slug
 
+    validate_slug(args.slug)  # before reading what may be a 500 MB file
     counties = [c.strip() for c in (args.counties or "").split(",") if c.strip()]
     state = _state_code(args.state) if args.state else None
     data = None

@@ -109,6 +109,8 @@ def _layout(path: Path, header: list[str]) -> str:
         hint = ""
         if any(h.startswith("month1_emplvl") for h in names):
             hint = " This is a quarterly file; sectorwb uses annual averages files."
+        elif names and names[0].lstrip().startswith("<"):
+            hint = " It is a web page (HTML), not CSV: the download went wrong."
         elif names and names[0][:1].isdigit():
             hint = " The first line is data, not a header: the header line is missing."
         raise DataFileError(
@@ -143,6 +145,7 @@ def check_end(path: Path, size: int, width: int) -> None:
 
 
 def explain_arrow(path: Path, message: str) -> str:
+    """Arrow's parse error, said in words a trainer can act on."""
     detail = message.strip().splitlines()[0][:300]
     if "UTF8" in message or "UTF-8" in message:
         return (

@@ -234,8 +234,13 @@ def parse_file(
     """Check and parse one CSV file (no cache): the cleaned table and its description."""
     path = Path(path)
     size = _size(path)
-    header, layout = check_start(path, size)
-    check_end(path, size, len(header))
+    try:
+        header, layout = check_start(path, size)
+        check_end(path, size, len(header))
+    except OSError as exc:
+        raise DataFileError(
+            f"{path}: cannot be read ({exc.strerror or exc})."
+        ) from None
     names = dict(zip((ALIASES.get(h, h) for h in header), header, strict=True))
     types = {names[c]: pa.string() for c in CODE_COLUMNS}
     types |= {names[c]: pa.float64() for c in VALUE_COLUMNS}
@@ -257,6 +262,10 @@ def parse_file(
                 )
     except pa.ArrowInvalid as exc:
         raise DataFileError(explain_arrow(path, str(exc))) from None
+    except OSError as exc:
+        raise DataFileError(
+            f"{path}: cannot be read ({exc.strerror or exc})."
+        ) from None
     table = table.rename_columns([ALIASES.get(n, n) for n in table.column_names])
     if table.num_rows == 0:
         raise DataFileError(

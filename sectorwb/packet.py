@@ -1,0 +1,107 @@
+"""The team packet: every worksheet's answers and action table in one download."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .export import (
+    ANSWER_COLUMNS,
+    action_rows,
+    answer_rows,
+    md_text,
+    to_markdown,
+    to_xlsx,
+)
+from .schema import Worksheet
+from .teams import file_slug
+
+Answers = dict[str, dict[str, Any]]  # worksheet id -> question id -> value
+
+
+def packet_markdown(sheets: list[Worksheet], team: str, answers: Answers) -> str:
+    """One Markdown document: a title, then each worksheet as a chapter."""
+    today = dt.date.today().isoformat()
+    out = [f"# Team packet: {md_text(team)}", "", f"Downloaded {today}.", ""]
+    for ws in sheets:
+        out.append(to_markdown(ws, team, answers.get(ws.id, {}), level=2))
+    return "\n".join(out)
+
+
+def packet_xlsx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
+    """A sheet per worksheet's action table, then one sheet with every answer."""
+    tables = {ws.title: action_rows(ws, answers.get(ws.id, {})) for ws in sheets}
+    every = [
+        [ws.title, *row]
+        for ws in sheets
+        for row in answer_rows(ws, answers.get(ws.id, {}))
+    ]
+    return to_xlsx(tables | {"All answers": (["Worksheet", *ANSWER_COLUMNS], every)})
+
+
+def packet_docx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
+    """A Word document: each worksheet's questions and answers, then its table."""
+    from docx import Document  # only the start page's packet download pays for it
+
+    doc = Document()
+    doc.add_heading(f"Team packet: {team}", level=0)
+    doc.add_paragraph(f"Downloaded {dt.date.today().isoformat()}.")
+    for ws in sheets:
+        ws_answers = answers.get(ws.id, {})
+        doc.add_heading(ws.title, level=1)
+        doc.add_paragraph(f"Source: {ws.source.document}, {ws.source.section}")
+        section_title = None
+        for section, question, answer in answer_rows(ws, ws_answers):
+            if section != section_title:
+                doc.add_heading(section, level=2)
+                section_title = section
+            doc.add_paragraph().add_run(question).bold = True
+            doc.add_paragraph(answer or "(no answer)")
+        columns, rows = action_rows(ws, ws_answers)
+        doc.add_heading(ws.action_table.title, level=2)
+        table = doc.add_table(rows=1, cols=len(columns))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, columns, strict=True):
+            cell.text = text
+        for row in rows:
+            for cell, text in zip(table.add_row().cells, row, strict=True):
+                cell.text = text
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class PacketDownload:
+    label: str
+    suffix: str
+    mime: str
+    build: Callable[[list[Worksheet], str, Answers], bytes]
+
+    def filename(self, team: str) -> str:
+        return f"team-packet-{file_slug(team)}.{self.suffix}"
+
+
+PACKET_DOWNLOADS = (
+    PacketDownload(
+        "Team packet (Word)",
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        packet_docx,
+    ),
+    PacketDownload(
+        "Team packet (Markdown)",
+        "md",
+        "text/markdown",
+        lambda s, t, a: packet_markdown(s, t, a).encode("utf-8"),
+    ),
+    PacketDownload(
+        "Action tables (Excel)",
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        packet_xlsx,
+    ),
+)
