@@ -172,16 +172,6 @@ def county_chart(
     )
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render offline with vl-convert (no CDN, no browser): an ``<svg>`` string."""
-    import vl_convert
-
-    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    known = vl_convert.get_vegalite_versions()
-    version = wanted if wanted in known else known[-1]
-    return vl_convert.vegalite_to_svg(chart.to_dict(), vl_version=version)
-
-
 def _title(
     text: str,
     table: pd.DataFrame,
