@@ -91,9 +91,11 @@ def _team_picker(page: _Page, store: Store, on_team: Callable[[str], None]) -> W
     return W.VBox([intro, name, go])
 
 
-def _choose_team(page: _Page, store: Store, on_team: Callable[[str], None]) -> None:
+def _choose_team(
+    page: _Page, store: Store, query: str, on_team: Callable[[str], None]
+) -> None:
     """Team from ``?team=`` when given and valid; otherwise the picker."""
-    raw = teams.from_query(_query_string())
+    raw = teams.from_query(query)
     if raw is not None:
         try:
             on_team(teams.validate(raw))
@@ -104,11 +106,12 @@ def _choose_team(page: _Page, store: Store, on_team: Callable[[str], None]) -> N
     page.body.children = [picker, *page.body.children]
 
 
-def _team_line(team: str, here: str) -> str:
+def _team_line(team: str, here: str, query: str) -> str:
     """Who is working, with links a team can bookmark (relative: Voila serves them)."""
-    links = [f"{here}?{teams.url_param(team)}"]
+    params = teams.page_query(team, teams.query_param(query, "region"))
+    links = [f"{here}?{params}"]
     if here != START_NOTEBOOK:
-        links.insert(0, f"{START_NOTEBOOK}?{teams.url_param(team)}")
+        links.insert(0, f"{START_NOTEBOOK}?{params}")
     labels = ["All worksheets", "Link to this page for your team"][-len(links) :]
     anchors = " · ".join(
         f'<a href="{html.escape(h)}">{label}</a>'
@@ -146,7 +149,9 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
     def open_team(team: str) -> None:
         form.bind(store, team)
         form.suggest(content.named_answers(store.all_answers(team)))
-        page.team_line.value = _team_line(team, notebook_name(worksheet_id))
+        for explorer in form.explorers:
+            explorer.use_region(teams.query_param(query, "region"))
+        page.team_line.value = _team_line(team, notebook_name(worksheet_id), query)
         page.body.children = [form]
         form.layout.display = None
         if store.read_only:
@@ -156,7 +161,8 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
                 "warning",
             )
 
-    _choose_team(page, store, lambda team: _guard(page, lambda: open_team(team)))
+    query = _query_string()
+    _choose_team(page, store, query, lambda team: _guard(page, lambda: open_team(team)))
 
 
 def show_start() -> None:
@@ -180,7 +186,8 @@ def _show_start(page: _Page) -> None:
         rows = []
         for ws in sheets:
             done, total = ws.progress(answers.get(ws.id, {}))
-            href = f"{notebook_name(ws.id)}?{teams.url_param(team)}"
+            params = teams.page_query(team, teams.query_param(query, "region"))
+            href = f"{notebook_name(ws.id)}?{params}"
             rows.append(
                 f'<tr><td><a href="{html.escape(href)}">{html.escape(ws.title)}</a></td>'
                 f"<td>{html.escape(ws.source.section)}</td>"
@@ -201,7 +208,7 @@ def _show_start(page: _Page) -> None:
             [(s.label, lambda s=s: packet_file(s)) for s in PACKET_DOWNLOADS],
             title="Team packet: everything the team decided, in one file",
         )
-        page.team_line.value = _team_line(team, START_NOTEBOOK)
+        page.team_line.value = _team_line(team, START_NOTEBOOK, query)
         page.body.children = [
             text_block(
                 f"Worksheets for {team}. Open one to work on it; answers save as you type."
@@ -210,4 +217,5 @@ def _show_start(page: _Page) -> None:
             packet,
         ]
 
-    _choose_team(page, store, lambda team: _guard(page, lambda: open_team(team)))
+    query = _query_string()
+    _choose_team(page, store, query, lambda team: _guard(page, lambda: open_team(team)))

@@ -211,10 +211,17 @@ class Figure(_Model):
     bars: list[Bar] = Field(min_length=1)
 
 
+class ExplorerSpec(_Model):
+    """The LMI sector explorer; its "Add to shortlist" fills this table question."""
+
+    shortlist: str = Field(pattern=_ID)
+
+
 class Section(_Model):
     id: str = Field(pattern=_ID)
     title: str
     intro: str = ""
+    explorer: ExplorerSpec | None = None
     # Whose questions these are (e.g. "Conveners"); see Worksheet.audience_question.
     audience: str | None = None
     figure: Figure | None = None
@@ -222,7 +229,7 @@ class Section(_Model):
 
     @model_validator(mode="after")
     def _has_content(self) -> Section:
-        if not (self.questions or self.figure or self.intro):
+        if not (self.questions or self.figure or self.intro or self.explorer):
             raise ValueError("a section needs questions, a figure or intro text")
         return self
 
@@ -294,6 +301,13 @@ class Worksheet(_Model):
                     raise ValueError(
                         f"{q.id}.show_if names {ref!r}: not a yes_no question"
                     )
+        for section in self.sections:
+            if section.explorer and not isinstance(
+                by_id.get(section.explorer.shortlist), Table
+            ):
+                raise ValueError(
+                    f"section {section.id}: explorer.shortlist must name a table question"
+                )
         for check in self.checks:
             missing = [r for r in check.refs() if r not in ids]
             if missing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from .errors import TeamNameError
 
@@ -37,16 +37,23 @@ def validate(name: object) -> str:
     return cleaned
 
 
-def from_query(query_string: str) -> str | None:
-    """The raw ``team`` parameter of a URL query string, or None when absent/empty."""
-    values = parse_qs(query_string or "", keep_blank_values=True).get("team")
+def query_param(query_string: str, name: str) -> str | None:
+    """A raw parameter of a URL query string, or None when absent or blank."""
+    values = parse_qs(query_string or "", keep_blank_values=True).get(name)
     if not values or not values[0].strip():
         return None
     return values[0]
 
 
-def url_param(team: str) -> str:
-    return "team=" + quote(team, safe="")
+def from_query(query_string: str) -> str | None:
+    """The raw ``team`` parameter of a URL query string, or None when absent/empty."""
+    return query_param(query_string, "team")
+
+
+def page_query(team: str, region: str | None = None) -> str:
+    """The query string of a page for this team (and region, when one is chosen)."""
+    params = {"team": team} | ({"region": region} if region else {})
+    return urlencode(params, quote_via=quote)
 
 
 def file_slug(team: str) -> str:

@@ -84,6 +84,7 @@ class WorksheetForm(W.VBox):
         self._later = _Later()
         # A check's warning shows under the last question it reads.
         self._warnings = {c.refs()[-1]: W.VBox() for c in worksheet.checks}
+        self.explorers: list[W.Widget] = []
         self._sections = {s.id: self._section_box(s) for s in worksheet.sections}
         self._order: list[str] = []
         for field in self.fields.values():
@@ -107,6 +108,12 @@ class WorksheetForm(W.VBox):
         parts: list[W.Widget] = [text_block(section.title, "sectorwb-h2", "h2")]
         if section.intro:
             parts.append(text_block(section.intro, "sectorwb-intro"))
+        if section.explorer is not None:
+            from .lmi.explorer import Explorer  # pandas only where LMI is shown
+
+            explorer = Explorer(self.fields[section.explorer.shortlist])
+            self.explorers.append(explorer)
+            parts.append(explorer)
         if section.figure is not None:
             from .figures import figure_widget  # altair only where a figure is shown
 

@@ -115,8 +115,8 @@ def test_from_query_blank_or_missing_is_none(query: str | None) -> None:
     "team",
     ["Metro Health", "R&D (North) + South", "Équipe Nord", "日本", "O'Brien, St. Paul"],
 )
-def test_url_param_round_trips_through_from_query(team: str) -> None:
-    param = teams.url_param(team)
+def test_page_query_round_trips_through_from_query(team: str) -> None:
+    param = teams.page_query(team)
     assert param.startswith("team=")
     assert param.isascii()
     for unsafe in (" ", "&", "+", "'", "(", "/"):
@@ -148,3 +148,9 @@ def test_file_slug_is_short() -> None:
     assert 30 <= len(result) <= 40
     assert not result.endswith("-")
     assert result.startswith("very-long-team-name-very-long")
+
+
+def test_page_query_carries_the_region() -> None:
+    query = teams.page_query("A & B", "demo")
+    assert teams.from_query(query) == "A & B"
+    assert teams.query_param(query, "region") == "demo"
