@@ -112,6 +112,24 @@ class VoilaServer:
                 sizes.append(k.memory_info().rss / 2**20)
         return sizes
 
+    def cpu_split(self, exclude: set[int] = frozenset()) -> tuple[float, float]:
+        """CPU seconds used so far by the server process and by its kernels."""
+        procs = self._tree()
+        server = kernels = 0.0
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                if p.pid == self.proc.pid:
+                    server = t.user + t.system
+                elif p.pid not in exclude and any(
+                    KERNEL_MARK in a for a in p.cmdline()
+                ):
+                    kernels += t.user + t.system
+        return server, kernels
+
+    def log_count(self, text: str) -> int:
+        return self.log_tail(chars=10**8).count(text)
+
     def _cpu_seconds(self) -> float:
         total = 0.0
         for p in self._tree():
@@ -123,8 +141,8 @@ class VoilaServer:
     def settle(
         self, quiet: float = 0.10, window: float = 0.5, limit: float = 60.0
     ) -> float:
-        """Wait until the server and its kernels use under ``quiet`` of one core for two
-        windows in a row (a preheated kernel finished starting, say); returns seconds."""
+        """Wait until the server and its kernels use under ``quiet`` of one core for
+        two windows in a row (a preheated kernel has started, say); returns seconds."""
         start = time.monotonic()
         calm = 0
         before = self._cpu_seconds()

@@ -20,7 +20,9 @@ from .schema import (
     Table,
     YesNo,
 )
-from .ui import text_block
+from .ui import lean, shared_layout, text_block
+
+FULL = shared_layout(width="100%")
 
 
 class Field(W.VBox):
@@ -56,7 +58,6 @@ class Field(W.VBox):
         # The description renders as <label for=input>: screen readers announce the
         # question; CSS puts the label above the input and lets it wrap.
         widget.add_class("sectorwb-q")
-        widget.layout.width = "100%"
         widget.tooltip = ""  # else the browser shows a "null" tooltip on the label
         return widget
 
@@ -67,11 +68,17 @@ class TextField(Field):
     def _build(self) -> list[W.Widget]:
         q: ShortText = self.question
         if q.offers:
-            self._box = W.Combobox(
-                description=q.text, placeholder=q.placeholder, ensure_option=False
+            self._box = lean(
+                W.Combobox,
+                layout=FULL,
+                description=q.text,
+                placeholder=q.placeholder,
+                ensure_option=False,
             )
         else:
-            self._box = W.Text(description=q.text, placeholder=q.placeholder)
+            self._box = lean(
+                W.Text, layout=FULL, description=q.text, placeholder=q.placeholder
+            )
         W.link((self, "value"), (self._box, "value"))
         return [self._labelled(self._box)]
 
@@ -83,7 +90,9 @@ class TextField(Field):
 
 class LongTextField(Field):
     def _build(self) -> list[W.Widget]:
-        box = W.Textarea(
+        box = lean(
+            W.Textarea,
+            layout=FULL,
             description=self.question.text,
             placeholder=self.question.placeholder,
             rows=4,
@@ -94,10 +103,16 @@ class LongTextField(Field):
 
 class YesNoField(Field):
     def _build(self) -> list[W.Widget]:
-        self._choice = W.RadioButtons(
-            options=["Yes", "No"], value=None, description=self.question.text
+        self._choice = lean(
+            W.RadioButtons,
+            layout=FULL,
+            options=["Yes", "No"],
+            value=None,
+            description=self.question.text,
         )
-        self._notes = W.Textarea(description=self.question.notes_label, rows=2)
+        self._notes = lean(
+            W.Textarea, layout=FULL, description=self.question.notes_label, rows=2
+        )
         self._notes.add_class("sectorwb-notes")
         for w in (self._choice, self._notes):
             w.observe(self._from_parts, names="value")
@@ -118,13 +133,17 @@ class YesNoField(Field):
 
 class SingleChoiceField(Field):
     def _build(self) -> list[W.Widget]:
-        box = W.RadioButtons(
-            options=self.question.options, value=None, description=self.question.text
+        box = lean(
+            W.RadioButtons,
+            layout=FULL,
+            options=self.question.options,
+            value=None,
+            description=self.question.text,
         )
         W.link((self, "value"), (box, "value"))
         parts: list[W.Widget] = [self._labelled(box)]
         if self.question.option_help:
-            self._about = W.HTML()
+            self._about = lean(W.HTML)
             self.observe(self._show_about, names="value")
             parts.append(self._about)
         return parts
@@ -143,7 +162,7 @@ class SingleChoiceField(Field):
 class MultiChoiceField(Field):
     def _build(self) -> list[W.Widget]:
         self._boxes = [
-            W.Checkbox(description=o, indent=False) for o in self.question.options
+            lean(W.Checkbox, description=o, indent=False) for o in self.question.options
         ]
         for box in self._boxes:
             box.observe(self._from_boxes, names="value")
@@ -163,7 +182,7 @@ class MultiChoiceField(Field):
 
 class DateField(Field):
     def _build(self) -> list[W.Widget]:
-        self._picker = W.DatePicker(description=self.question.text)
+        self._picker = lean(W.DatePicker, layout=FULL, description=self.question.text)
         self._picker.observe(self._from_picker, names="value")
         self.observe(self._to_picker, names="value")
         return [self._labelled(self._picker)]
@@ -184,7 +203,9 @@ class ListField(Field):
     """A list of items, typed one per line (plain, keyboard-friendly, pasteable)."""
 
     def _build(self) -> list[W.Widget]:
-        self._box = W.Textarea(
+        self._box = lean(
+            W.Textarea,
+            layout=FULL,
             description=self.question.text,
             placeholder=self.question.placeholder,
             rows=4,
@@ -212,13 +233,14 @@ class TableField(Field):
 
     def _build(self) -> list[W.Widget]:
         q: Table = self.question
-        header = W.HBox(
-            [text_block(c, "sectorwb-th", "div") for c in q.columns],
-            layout=W.Layout(width="100%"),
+        header = lean(
+            W.HBox,
+            layout=FULL,
+            children=[text_block(c, "sectorwb-th", "div") for c in q.columns],
         )
         header.add_class("sectorwb-row")
-        self._rows = W.VBox()
-        add = W.Button(description="Add a row", icon="plus")
+        self._rows = lean(W.VBox)
+        add = lean(W.Button, description="Add a row", icon="plus")
         add.on_click(lambda _b: self._add_row())
         self._cells: list[list[W.Widget]] = []
         self.observe(self._to_cells, names="value")
@@ -235,10 +257,11 @@ class TableField(Field):
             if col in q.column_options:
                 # Keep a saved value even if the YAML no longer lists it.
                 options = ["", *dict.fromkeys([*q.column_options[col], text])]
-                cell = W.Dropdown(options=options, value=text, description=label)
+                cell = lean(W.Dropdown, options=options, value=text, description=label)
             else:
                 first = i == 0 and n > len(q.preset)
-                cell = W.Text(
+                cell = lean(
+                    W.Text,
                     value=text,
                     description=label,
                     placeholder=q.blank_placeholder if first else "",
@@ -274,7 +297,7 @@ class TableField(Field):
 
     @staticmethod
     def _row_box(cells: list[W.Widget]) -> W.HBox:
-        box = W.HBox(cells, layout=W.Layout(width="100%"))
+        box = lean(W.HBox, layout=FULL, children=cells)
         box.add_class("sectorwb-row")
         return box
 

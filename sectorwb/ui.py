@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from importlib import resources
+from typing import Any
 
 import ipywidgets as W
+
+
+@functools.cache
+def shared_layout(**css: str) -> W.Layout:
+    """One Layout per distinct setting for the whole page (see ``lean``)."""
+    return W.Layout(**css)
+
+
+@functools.cache
+def _shared_style(style_class: type) -> W.Widget:
+    return style_class()
+
+
+def lean(cls: type, layout: W.Layout | None = None, **kwargs: Any) -> Any:
+    """A widget that shares its Layout and Style models with its kind.
+
+    Every stock widget otherwise brings two more models of its own, each a message the
+    kernel sends and Voila relays; a worksheet page had 281 models, 176 of them
+    default layouts and styles, which is what 30 teams opening a page at once pay
+    for. Never change ``.layout``/``.style`` of a lean widget: that changes them all.
+    """
+    style = cls.class_traits().get("style")
+    if style is not None and "style" not in kwargs:
+        kwargs["style"] = _shared_style(style.klass)
+    return cls(layout=layout or shared_layout(), **kwargs)
 
 
 def style() -> W.HTML:
@@ -16,14 +43,19 @@ def style() -> W.HTML:
 
 def text_block(text: str, cls: str = "sectorwb-help", tag: str = "p") -> W.HTML:
     """Manual or team text shown as text (escaped, newlines kept)."""
+    return lean(W.HTML, value=text_html(text, cls, tag))
+
+
+def text_html(text: str, cls: str = "sectorwb-help", tag: str = "p") -> str:
     body = html.escape(text).replace("\n", "<br>")
-    return W.HTML(f'<{tag} class="{cls}">{body}</{tag}>')
+    return f'<{tag} class="{cls}">{body}</{tag}>'
 
 
 def message(text: str, level: str = "error") -> W.HTML:
     """A readable notice (never a traceback); level is error, warning or info."""
     role = "alert" if level == "error" else "status"
-    return W.HTML(
-        f'<div class="sectorwb-msg sectorwb-{level}" role="{role}">'
-        f"{html.escape(text).replace(chr(10), '<br>')}</div>"
+    return lean(
+        W.HTML,
+        value=f'<div class="sectorwb-msg sectorwb-{level}" role="{role}">'
+        f"{html.escape(text).replace(chr(10), '<br>')}</div>",
     )

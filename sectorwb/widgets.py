@@ -16,7 +16,7 @@ from .errors import AnswerTooLargeError, SectorwbError
 from .fields import field_for
 from .schema import Section, Worksheet
 from .store import MAX_ANSWER_CHARS, Store
-from .ui import message, text_block
+from .ui import lean, message, text_block, text_html
 
 FileData = tuple[str, str, bytes]  # file name, MIME type, content
 SAVE_DELAY_S = 0.6  # wait for a pause in typing before writing
@@ -105,9 +105,11 @@ class WorksheetForm(W.VBox):
         return parts
 
     def _section_box(self, section: Section) -> W.VBox:
-        parts: list[W.Widget] = [text_block(section.title, "sectorwb-h2", "h2")]
+        # Heading and intro in one widget: fewer models for the page to send.
+        head = text_html(section.title, "sectorwb-h2", "h2")
         if section.intro:
-            parts.append(text_block(section.intro, "sectorwb-intro"))
+            head += text_html(section.intro, "sectorwb-intro")
+        parts: list[W.Widget] = [lean(W.HTML, value=head)]
         if section.explorer is not None:
             from .lmi.explorer import Explorer  # pandas only where LMI is shown
 
