@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import config, content
+from . import config, content, regions
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
@@ -77,8 +77,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = voila_env(Path(args.data_dir) if args.data_dir else None)
     data = env.get(config.DATA_DIR_ENV) or config.data_dir()
     print(f"sectorwb: answers are saved in {data}", flush=True)
+    query = ""
+    if args.region:
+        # Checked now, so a typo is reported here and not on every team's page.
+        regions.load_region(args.region).qcew_paths()
+        query = f"?region={args.region}"
     print(
-        f"sectorwb: open http://{args.host}:{port}/voila/render/{START_NOTEBOOK}",
+        f"sectorwb: open http://{args.host}:{port}/voila/render/{START_NOTEBOOK}{query}",
         flush=True,
     )
     try:
@@ -144,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", help=f"where answers are saved (${config.DATA_DIR_ENV})"
     )
     serve.add_argument("--workbooks", default=str(default_workbooks()))
+    serve.add_argument(
+        "--region",
+        default="demo",
+        help="region of the LMI explorer, added to the start page link (default: demo)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     nbs = sub.add_parser("notebooks", help="write the thin workbook notebooks")
