@@ -167,6 +167,26 @@ class VoilaServer:
         except (urllib.error.URLError, OSError):
             pass  # already gone, or the server is stopping: nothing to clean up
 
+    def get(self, url: str, timeout: float = 60) -> tuple[int, str]:
+        return http_get(url, timeout)
+
+    def saved_answers(self, team: str, worksheet: str) -> dict[str, Any]:
+        """The current (latest) answer of each question, read straight from SQLite."""
+        if not self.db_path.exists():
+            return {}
+        conn = sqlite3.connect(f"{self.db_path.as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = conn.execute(
+                "SELECT question, value FROM answers WHERE team = ? AND worksheet = ? "
+                "ORDER BY id",
+                (team, worksheet),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return {}  # no answer saved yet: the table does not exist
+        finally:
+            conn.close()
+        return {question: json.loads(value) for question, value in rows}
+
     def shutdown_kernels_in(self, html: str) -> None:
         """Shut down the kernel a fetched page started (its id is in the page)."""
         for kernel_id in kernel_ids_in(html):
@@ -192,9 +212,31 @@ def _free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
-def _fetch(url: str, timeout: float) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.status, response.read().decode("utf-8", "replace")
+def http_get(url: str, timeout: float = 60) -> tuple[int, str]:
+    """GET a page within ``timeout`` seconds in all.
+
+    A socket timeout alone is not enough: while a kernel runs the notebook, Voila
+    sends keep-alive whitespace, so a page whose kernel never answers would hang.
+    """
+    deadline = time.monotonic() + timeout
+    with urllib.request.urlopen(url, timeout=min(timeout, 20)) as response:
+        chunks = []
+        while chunk := response.read1(65536):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"GET {url} took more than {timeout} s")
+        return response.status, b"".join(chunks).decode("utf-8", "replace")
+
+
+def _die_with_pytest() -> None:
+    """Linux: the server is sent SIGTERM when pytest dies without tearing down."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _stop(process: subprocess.Popen, kernels: list[Any]) -> None:
@@ -223,6 +265,24 @@ def _stop(process: subprocess.Popen, kernels: list[Any]) -> None:
             pass
 
 
+def _wait_until_serving(server: VoilaServer) -> str | None:
+    """None once the start page renders; else what went wrong."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    problem = "no answer"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            return f"Voila exited with code {server.process.returncode}"
+        try:
+            _, html = http_get(server.url(START_PAGE), timeout=30)
+        except (urllib.error.URLError, OSError) as exc:  # TimeoutError is an OSError
+            problem = repr(exc)
+            time.sleep(0.5)
+            continue
+        server.shutdown_kernels_in(html)  # nobody will look at this page
+        return None
+    return problem
+
+
 @pytest.fixture(scope="session")
 def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
     """``sectorwb``'s own Voila command and environment on a free loopback port."""
@@ -237,6 +297,7 @@ def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed as one
+            preexec_fn=_die_with_pytest,
         )
     server = VoilaServer(
         base_url=f"http://127.0.0.1:{port}",
@@ -246,24 +307,8 @@ def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
         log_path=log_path,
         process=process,
     )
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    problem = "no answer yet"
-    while True:
-        if process.poll() is not None:
-            problem = f"Voila exited with code {process.returncode}"
-            break
-        try:
-            status, html = _fetch(server.url(START_PAGE), timeout=30)
-            if status == 200:
-                server.shutdown_kernels_in(html)
-                break
-            problem = f"HTTP {status}"
-        except (urllib.error.URLError, OSError) as exc:
-            problem = repr(exc)
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    if process.poll() is not None or time.monotonic() > deadline:
+    problem = _wait_until_serving(server)
+    if problem:
         log_text = server.log()
         _stop(process, server.kernel_processes())
         pytest.fail(
@@ -277,37 +322,14 @@ def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
         _stop(process, server.kernel_processes())
 
 
-# -- answers in the database -----------------------------------------------------------
-def saved_answers(db_path: Path, team: str, worksheet: str) -> dict[str, Any]:
-    """The current (latest) saved answer of each question, read straight from SQLite."""
-    if not db_path.exists():
-        return {}
-    conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        rows = conn.execute(
-            "SELECT question, value FROM answers WHERE team = ? AND worksheet = ? "
-            "ORDER BY id",
-            (team, worksheet),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return {}  # the table does not exist yet
-    finally:
-        conn.close()
-    return {question: json.loads(value) for question, value in rows}
-
-
-def wait_until(
-    check: Callable[[], Any], timeout: float = 15, what: str = "condition"
-) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """A failing test that used the server gets the end of Voila's log."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("voila_server")
+    if report.failed and isinstance(server, VoilaServer) and server.log_path.exists():
+        report.sections.append(("Voila log (end)", server.log()[-6000:]))
+    return report
 
 
 # -- a browser -----------------------------------------------------------------------
@@ -323,8 +345,9 @@ def browser() -> Iterator[Any]:
             "sudo apt-get update && sudo apt-get install -y chromium",
             pytrace=False,
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)  # its default (5 s) is for no kernel
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True

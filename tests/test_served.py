@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -23,15 +22,10 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TRACEBACK_SIGNS = ("Traceback", 'File "/', "There was an error when executing cell")
 
 
-def fetch(url: str, timeout: float = RENDER_TIMEOUT_S) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.status, response.read().decode("utf-8", "replace")
-
-
 def render(server: Any, url: str) -> tuple[int, str, float]:
     """Fetch a page (Voila runs the notebook to build it), then free its kernel."""
     started = time.monotonic()
-    status, html = fetch(url)
+    status, html = server.get(url, timeout=RENDER_TIMEOUT_S)
     elapsed = time.monotonic() - started
     server.shutdown_kernels_in(html)
     return status, html, elapsed
@@ -100,9 +94,22 @@ def foreign(url: str) -> bool:
     return parts.scheme not in ("", "http", "https", "data", "blob")
 
 
+@pytest.fixture(scope="module")
+def served(voila_server: Any) -> dict[str, tuple[int, str, float]]:
+    """Every workbook rendered once for team "Served": status, HTML, seconds."""
+    return {
+        notebook: render(voila_server, voila_server.url(notebook, "Served"))
+        for notebook in NOTEBOOKS
+    }
+
+
+def test_there_are_workbooks() -> None:
+    assert "00_start_here.ipynb" in NOTEBOOKS and len(NOTEBOOKS) >= 2
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_every_workbook_renders(voila_server: Any, notebook: str) -> None:
-    status, html, elapsed = render(voila_server, voila_server.url(notebook, "Served"))
+def test_every_workbook_renders(served: dict, notebook: str) -> None:
+    status, html, elapsed = served[notebook]
     assert status == 200
     assert elapsed < RENDER_TIMEOUT_S
     assert 'id="rendered_cells"' in html, "not a Voila page"
@@ -110,10 +117,8 @@ def test_every_workbook_renders(voila_server: Any, notebook: str) -> None:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_page_shows_no_source_and_no_traceback(
-    voila_server: Any, notebook: str
-) -> None:
-    _, html, _ = render(voila_server, voila_server.url(notebook, "Served"))
+def test_page_shows_no_source_and_no_traceback(served: dict, notebook: str) -> None:
+    _, html, _ = served[notebook]
     source = (WORKBOOKS / notebook).read_text()
     assert "from sectorwb import" in source  # else this test proves nothing
     assert "from sectorwb import" not in html, "notebook source is served"
@@ -123,19 +128,21 @@ def test_page_shows_no_source_and_no_traceback(
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_page_loads_nothing_from_other_hosts(voila_server: Any, notebook: str) -> None:
-    url = voila_server.url(notebook, "Served")
-    _, html, _ = render(voila_server, url)
+def test_page_loads_nothing_from_other_hosts(
+    voila_server: Any, served: dict, notebook: str
+) -> None:
+    _, html, _ = served[notebook]
     urls = loaded_urls(html)
     assert any(kind == "<script src>" for kind, _ in urls), "parser found no scripts"
     offenders = [(kind, u) for kind, u in urls if foreign(u)]
     assert offenders == [], f"the page loads from other hosts: {offenders}"
     # What it loads from the server itself must exist (an offline page that 404s
     # its own stylesheet is broken just the same).
+    page_url = voila_server.url(notebook, "Served")
     for kind, ref in urls:
-        target = urljoin(url, ref)
+        target = urljoin(page_url, ref)
         if urlsplit(target).scheme in ("http", "https"):
-            status, _ = fetch(target, timeout=30)
+            status, _ = voila_server.get(target, timeout=30)
             assert status == 200, f"{kind} {ref}"
 
 
@@ -158,19 +165,19 @@ def test_foreign_url_check_catches_a_cdn() -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["team=..%2F..%2Fetc", "team=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "team="]
+    ("notebook", "query"),
+    [(nb, "team=..%2F..%2Fetc") for nb in NOTEBOOKS]
+    + [(nb, "team=%3Cscript%3Ealert(1)%3C%2Fscript%3E") for nb in NOTEBOOKS[:2]],
 )
 def test_bad_team_in_url_is_a_page_not_a_traceback(
-    voila_server: Any, data_dir: Path, query: str
+    voila_server: Any, data_dir: Path, notebook: str, query: str
 ) -> None:
-    before = sorted(p.name for p in data_dir.iterdir())
-    for notebook in NOTEBOOKS:
-        status, html, _ = render(voila_server, voila_server.url(notebook, query=query))
-        assert status == 200
-        for sign in TRACEBACK_SIGNS:
-            assert sign not in html
-        assert "<script>alert(1)" not in html
+    before = {p.name for p in data_dir.iterdir()}
+    status, html, _ = render(voila_server, voila_server.url(notebook, query=query))
+    assert status == 200
+    for sign in TRACEBACK_SIGNS:
+        assert sign not in html
+    assert "<script>alert(1)" not in html
     # A team name never becomes a path: the data folder holds only the database.
-    after = sorted(p.name for p in data_dir.iterdir())
-    database = {"answers.sqlite3", "answers.sqlite3-wal", "answers.sqlite3-shm"}
-    assert set(after) - set(before) <= database
+    added = {p.name for p in data_dir.iterdir()} - before
+    assert added <= {"answers.sqlite3", "answers.sqlite3-wal", "answers.sqlite3-shm"}
