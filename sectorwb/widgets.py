@@ -80,6 +80,7 @@ class WorksheetForm(W.VBox):
         self.store: Store | None = None
         self.team: str | None = None
         self._pending: dict[str, Any] = {}
+        self._base: dict[str, Any] = {}  # answers as last loaded or saved
         self._loading = False
         self._later = _Later()
         # A check's warning shows under the last question it reads.
@@ -203,6 +204,7 @@ class WorksheetForm(W.VBox):
         finally:
             self._loading = False
         self.store, self.team = store, team
+        self._base = self.answers()
         self.status.show(
             "saved" if saved else "idle", "(answers loaded)" if saved else ""
         )
@@ -220,6 +222,13 @@ class WorksheetForm(W.VBox):
             return
         pending, self._pending = self._pending, {}
         try:
+            # Another laptop of the same team may have saved since this page loaded:
+            # keep its edits and put this page's on top (a table merges cell by cell).
+            theirs = self.store.answers(self.team, self.worksheet.id)
+            pending = {
+                q: merge_answer(self._base.get(q), v, theirs.get(q, self._base.get(q)))
+                for q, v in pending.items()
+            }
             at = self.store.save(self.team, self.worksheet.id, pending)
         except AnswerTooLargeError as exc:
             # The rest was saved; the oversized answer waits for the team to shorten
@@ -233,8 +242,18 @@ class WorksheetForm(W.VBox):
             self.status.show("failed", str(exc))
             self._later(RETRY_DELAY_S, self.flush, now_without_loop=False)
             return
+        self._show_merged(pending)
         local = dt.datetime.fromisoformat(at).astimezone().strftime("%H:%M:%S")
         self.status.show("saved", f"at {local}")
+
+    def _show_merged(self, saved: dict[str, Any]) -> None:
+        self._base |= saved
+        self._loading = True  # what was just saved need not be saved again
+        try:
+            for qid, value in saved.items():
+                self.fields[qid].value = value
+        finally:
+            self._loading = False
 
     def _too_large(self, sizes: dict[str, int]) -> str:
         names = "; ".join(
@@ -246,6 +265,28 @@ class WorksheetForm(W.VBox):
             "shorten it and it saves. Your other answers and the earlier saved version "
             "are kept."
         )
+
+
+def merge_answer(base: Any, mine: Any, theirs: Any) -> Any:
+    """Three-way merge of one answer: what this page changed since ``base`` wins, the
+    rest comes from ``theirs`` (the latest saved); dicts by key, tables cell by cell."""
+    if mine == base:
+        return theirs
+    if theirs == base:
+        return mine
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        b = base if isinstance(base, dict) else {}
+        keys = dict.fromkeys([*theirs, *mine])
+        return {k: merge_answer(b.get(k), mine.get(k), theirs.get(k)) for k in keys}
+    rows = (mine, theirs)
+    if all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows):
+        b = base if isinstance(base, list) else []
+        n = max(len(mine), len(theirs))
+        pick = [
+            (r[i] if i < len(r) else {}) for r in (b, mine, theirs) for i in range(n)
+        ]
+        return [merge_answer(pick[i], pick[n + i], pick[2 * n + i]) for i in range(n)]
+    return mine
 
 
 class Downloads(W.VBox):

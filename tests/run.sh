@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The project's one test command (see README): sets up what is missing, lints, then runs
+# every test: unit tests, every notebook (nbval), the served app and the browser tests.
+# Extra arguments go to pytest, e.g.  bash tests/run.sh -m "not browser"
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf 'tests/run.sh: %s\n' "$*" >&2; }
+
+as_root_apt() {
+  # Installs Debian packages when we are root; otherwise says how and stops.
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing Debian package(s): $*"
+    say "install them as root, then run this again:"
+    say "  sudo apt-get update && sudo apt-get install -y $*"
+    exit 1
+  fi
+  say "installing $* with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
+# The browser tests drive Debian's Chromium, not a browser Playwright downloads.
+if [ ! -x /usr/bin/chromium ]; then
+  as_root_apt chromium
+fi
+
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  say "Python 3.11 or newer is needed as python3; found $(python3 --version 2>&1)"
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  if ! python3 -m venv .venv; then
+    # Debian splits venv/ensurepip into its own package.
+    rm -rf .venv
+    as_root_apt python3-venv
+    python3 -m venv .venv
+  fi
+fi
+.venv/bin/python -m pip install -q -e '.[test]'
+
+lint=()
+for dir in sectorwb tests benchmarks; do
+  if [ -d "$dir" ]; then lint+=("$dir"); fi
+done
+.venv/bin/ruff check "${lint[@]}"
+
+status=0
+.venv/bin/python -m pytest --nbval-lax tests workbooks "$@" || status=$?
+exit "$status"
