@@ -70,26 +70,34 @@ class NotPast(_Check):
 
 class Majority(_Check):
     """Warn when rows of a table with ``column`` == ``value`` are not a majority of the
-    rows whose ``column`` is filled in (e.g. industry members of a task team)."""
+    rows whose ``column`` is filled in (e.g. industry members of a task team); with
+    ``per``, separately for each group of rows sharing that column's value."""
 
     kind: Literal["majority"]
     table: str
     column: str
     value: str
+    per: str | None = None
 
     def refs(self) -> list[str]:
         return [self.table]
 
     def warning(self, answers: dict[str, Any], today: dt.date) -> str | None:
-        rows = [r for r in answers.get(self.table) or [] if isinstance(r, dict)]
-        filled = [str(r.get(self.column) or "").strip() for r in rows]
-        filled = [v for v in filled if v]
-        if not filled:
-            return None
-        count = sum(v == self.value for v in filled)
-        if count * 2 > len(filled):
-            return None
-        return f"{self.message} ({count} of {len(filled)} are {self.value})"
+        groups: dict[str, list[str]] = {}
+        for row in answers.get(self.table) or []:
+            if not isinstance(row, dict):
+                continue
+            kind = str(row.get(self.column) or "").strip()
+            group = str(row.get(self.per) or "").strip() if self.per else ""
+            if kind:
+                groups.setdefault(group, []).append(kind)
+        short = []
+        for group, kinds in groups.items():
+            count = sum(k == self.value for k in kinds)
+            if count * 2 <= len(kinds):
+                where = f"{group}: " if group else ""
+                short.append(f"{where}{count} of {len(kinds)} are {self.value}")
+        return f"{self.message} ({'; '.join(short)})" if short else None
 
 
 Check = Annotated[Union[DaysBefore, NotPast, Majority], Field(discriminator="kind")]  # noqa: UP007

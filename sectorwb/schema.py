@@ -26,19 +26,24 @@ class Source(_Model):
 
 
 class ShowIf(_Model):
-    """Show a question only while any of the named yes/no questions has this answer.
+    """Show a question only while any of the named questions has this answer (a yes/no
+    or single choice), or includes it (a multiple choice).
 
     Hiding never clears what was typed: the answer comes back with the question.
     """
 
     any_of: list[str] = Field(min_length=1)
-    answer: Literal["Yes", "No"] = "No"
+    answer: str = "No"
 
     def holds(self, answers: dict[str, Any]) -> bool:
-        return any(
-            isinstance(answers.get(q), dict) and answers[q].get("answer") == self.answer
-            for q in self.any_of
-        )
+        return any(self._hit(answers.get(q)) for q in self.any_of)
+
+    def _hit(self, value: Any) -> bool:
+        if isinstance(value, dict):
+            return value.get("answer") == self.answer
+        if isinstance(value, list):
+            return self.answer in value
+        return value == self.answer
 
 
 class _Question(_Model):
@@ -297,9 +302,19 @@ class Worksheet(_Model):
         by_id = {q.id: q for q in self.questions()}
         for q in self.questions():
             for ref in q.show_if.any_of if q.show_if else []:
-                if not isinstance(by_id.get(ref), YesNo):
+                target = by_id.get(ref)
+                if isinstance(target, SingleChoice | MultiChoice):
+                    allowed = target.options
+                elif isinstance(target, YesNo):
+                    allowed = ["Yes", "No"]
+                else:
                     raise ValueError(
-                        f"{q.id}.show_if names {ref!r}: not a yes_no question"
+                        f"{q.id}.show_if names {ref!r}: not a yes_no or choice question"
+                    )
+                if q.show_if.answer not in allowed:
+                    raise ValueError(
+                        f"{q.id}.show_if.answer {q.show_if.answer!r} is not an answer "
+                        f"of {ref!r}: one of {allowed}"
                     )
         for section in self.sections:
             if section.explorer and not isinstance(

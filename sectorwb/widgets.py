@@ -156,11 +156,14 @@ class WorksheetForm(W.VBox):
     def _react(self, _change: Any = None) -> None:
         """Follow the answers: conditional questions, section order, warnings."""
         answers = self.answers()
+        visible: dict[str, Any] = {}  # a hidden question cannot show another
         for q in self.worksheet.questions():
+            shown = q.show_if is None or q.show_if.holds(visible)
             if q.show_if is not None:
                 # Hidden, not cleared: the typed text is back when the question is.
-                shown = q.show_if.holds(answers)
                 self.fields[q.id].layout.display = None if shown else "none"
+            if shown:
+                visible[q.id] = answers[q.id]
         order = self._section_order(answers)
         if order != self._order:
             self._order = order

@@ -46,3 +46,23 @@ def test_majority() -> None:
     most = [{"Type": "Industry"}, {"Type": "Industry"}, {"Type": "Support partner"}]
     assert check.warning({"t": most}, TODAY) is None
     assert check.warning({"t": []}, TODAY) is None
+
+
+def test_majority_per_task_team_names_the_team_without_one() -> None:
+    check = Majority(
+        kind="majority",
+        table="t",
+        column="Type",
+        value="Industry",
+        per="Team",
+        message="More!",
+    )
+    rows = [
+        {"Team": "Talent", "Type": "Industry"},
+        {"Team": "Talent", "Type": "Industry"},
+        {"Team": "Talent", "Type": "Support partner"},
+        {"Team": "Transit", "Type": "Industry"},
+        {"Team": "Transit", "Type": "Support partner"},
+    ]
+    text = check.warning({"t": rows}, TODAY)
+    assert text is not None and "Transit: 1 of 2" in text and "Talent" not in text

@@ -639,3 +639,15 @@ def test_flush_merges_with_a_save_from_another_form(tmp_path) -> None:
     saved = store.answers("T", "preparing_to_launch")["next_steps"]
     assert [r["Timeline"] for r in saved[:2]] == ["June", "July"]
     assert two.fields["next_steps"].value == saved  # the page shows both laptops' work
+
+
+def test_other_detail_follows_its_choice_and_its_parents_visibility() -> None:
+    form = widgets.WorksheetForm(content.get("building_momentum"))
+    other, needed = form.fields["needed_other"], form.fields["needed_for_action"]
+    part1 = needed.question.show_if.any_of[0]
+    form.fields[part1].value = {"answer": "No", "notes": ""}
+    assert needed.layout.display is None and other.layout.display == "none"
+    needed.value = ["Other?"]
+    assert other.layout.display is None
+    form.fields[part1].value = {"answer": "Yes", "notes": ""}
+    assert needed.layout.display == "none" and other.layout.display == "none"
