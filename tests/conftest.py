@@ -30,6 +30,7 @@ import pytest
 
 from sectorwb import config as swb_config
 from sectorwb.cli import voila_command, voila_env
+from sectorwb.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
@@ -425,3 +426,16 @@ def wait_saved() -> Callable[..., None]:
         expect(status).to_contain_text("All changes saved at", timeout=timeout)
 
     return wait
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A fresh answer-database path of one test."""
+    return tmp_path / "answers.sqlite3"
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[Store]:
+    s = Store(db)
+    yield s
+    s.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -14,18 +13,6 @@ import pytest
 from sectorwb import store as store_module
 from sectorwb.errors import AnswerTooLargeError, StoreError
 from sectorwb.store import Store
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "answers.sqlite3"
-
-
-@pytest.fixture
-def store(db: Path) -> Iterator[Store]:
-    s = Store(db)
-    yield s
-    s.close()
 
 
 def _row_count(path: Path) -> int:

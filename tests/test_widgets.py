@@ -37,18 +37,6 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "answers.sqlite3"
-
-
-@pytest.fixture
-def store(db: Path) -> Iterator[Store]:
-    s = Store(db)
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def form() -> widgets.WorksheetForm:
     return widgets.WorksheetForm(content.get(SHEET))
 
