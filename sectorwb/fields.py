@@ -31,7 +31,8 @@ class Field(W.VBox):
     value = traitlets.Any(allow_none=True)
 
     def __init__(self, question: Any):
-        super().__init__()
+        # Only a question that can hide needs a Layout of its own (display toggles).
+        super().__init__(**({} if question.show_if else {"layout": shared_layout()}))
         self.question = question
         self.add_class("sectorwb-field")
         self.value = question.empty()

@@ -16,7 +16,7 @@ from .errors import AnswerTooLargeError, SectorwbError
 from .fields import field_for
 from .schema import Section, Worksheet
 from .store import MAX_ANSWER_CHARS, Store
-from .ui import lean, message, text_block, text_html
+from .ui import lean, message, shared_layout, text_block, text_html
 
 FileData = tuple[str, str, bytes]  # file name, MIME type, content
 SAVE_DELAY_S = 0.6  # wait for a pause in typing before writing
@@ -72,7 +72,7 @@ class WorksheetForm(W.VBox):
         super().__init__()
         self.worksheet = worksheet
         self.fields = {q.id: field_for(q) for q in worksheet.questions()}
-        self.status = SaveStatus()
+        self.status = lean(SaveStatus)
         self.status.show("idle")
         self.downloads = Downloads(
             [(d.label, lambda d=d: self._file(d)) for d in export.DOWNLOADS]
@@ -84,7 +84,7 @@ class WorksheetForm(W.VBox):
         self._loading = False
         self._later = _Later()
         # A check's warning shows under the last question it reads.
-        self._warnings = {c.refs()[-1]: W.VBox() for c in worksheet.checks}
+        self._warnings = {c.refs()[-1]: lean(W.VBox) for c in worksheet.checks}
         self.explorers: list[W.Widget] = []
         self._sections = {s.id: self._section_box(s) for s in worksheet.sections}
         self._order: list[str] = []
@@ -125,7 +125,7 @@ class WorksheetForm(W.VBox):
             parts.append(self.fields[q.id])
             if q.id in self._warnings:
                 parts.append(self._warnings[q.id])
-        return W.VBox(parts)
+        return lean(W.VBox, children=parts)
 
     def _footer(self) -> list[W.Widget]:
         ws = self.worksheet
@@ -308,7 +308,7 @@ class Downloads(W.VBox):
         self._link = W.HTML()
         buttons = []
         for label, make in choices:
-            button = W.Button(description=label, icon="download")
+            button = lean(W.Button, description=label, icon="download")
             button.on_click(lambda _b, make=make: self.prepare(make))
             buttons.append(button)
         self.add_class("sectorwb-downloads")
@@ -317,7 +317,7 @@ class Downloads(W.VBox):
             text_block(
                 "Choose a format, then click the link that appears to save the file."
             ),
-            W.HBox(buttons, layout=W.Layout(flex_flow="row wrap")),
+            lean(W.HBox, layout=shared_layout(flex_flow="row wrap"), children=buttons),
             self._link,
         ]
 
