@@ -149,7 +149,7 @@ class WorksheetForm(W.VBox):
         first_audience = min(
             (i for i, s in enumerate(ws.sections) if s.audience), default=len(ids)
         )
-        before = [i for i in ids[:first_audience]]
+        before = ids[:first_audience]
         after = [i for i in ids if i not in before and i not in mine + others]
         return [*before, *mine, *others, *after]
 
