@@ -145,6 +145,7 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
     form.layout.display = "none"  # until we know whose answers to show
     page.body.children = [form]
     store = Store(config.db_path())
+    query = _query_string()  # under a preheated kernel, this waits for the visitor
 
     def open_team(team: str) -> None:
         form.bind(store, team)
@@ -161,7 +162,6 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
                 "warning",
             )
 
-    query = _query_string()
     _choose_team(page, store, query, lambda team: _guard(page, lambda: open_team(team)))
 
 
@@ -178,6 +178,7 @@ def _show_start(page: _Page) -> None:
     if broken:
         page.notice("\n".join(str(p) for p in broken), "warning")
     store = Store(config.db_path())
+    query = _query_string()
 
     def open_team(team: str) -> None:
         if not store.read_only:
@@ -217,5 +218,4 @@ def _show_start(page: _Page) -> None:
             packet,
         ]
 
-    query = _query_string()
     _choose_team(page, store, query, lambda team: _guard(page, lambda: open_team(team)))
