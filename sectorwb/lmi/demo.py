@@ -94,7 +94,7 @@ def generate(out_dir: str | Path) -> list[Path]:
     cells = _simulate(random.Random(SEED))
     written = []
     for year in YEARS:
-        path = out_dir / f"qcew_{year}_annual_illustrative_demo.csv"
+        path = out_dir / f"illustrative_demo_qcew_{year}.csv"
         rows = _rows(cells, year)
         with path.open("w", encoding="utf-8", newline="\n") as f:
             f.write(",".join(f'"{c}"' for c in COLUMNS_38) + "\n")
