@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 from _procs import VoilaServer, free_port
 
-from sectorwb.cli import voila_command, voila_env
+from sectorwb.cli import thin_notebook, voila_command, voila_env
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
@@ -43,18 +43,7 @@ def write_notebooks(folder: Path) -> Path:
     """The baseline and floor notebooks, written fresh into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, cells in ((BASELINE_NB, BASELINE_CELLS), (FLOOR_NB, FLOOR_CELLS)):
-        nb = nbformat.v4.new_notebook()
-        nb.metadata = {
-            "kernelspec": {
-                "name": "python3",
-                "display_name": "Python 3",
-                "language": "python",
-            }
-        }
-        nb.cells = [nbformat.v4.new_markdown_cell("# Baseline")] + [
-            nbformat.v4.new_code_cell(src) for src in cells
-        ]
-        nbformat.write(nb, folder / name)
+        nbformat.write(thin_notebook("Baseline", cells), folder / name)
     return folder
 
 

@@ -104,24 +104,27 @@ def write_notebooks(folder: Path) -> list[Path]:
     ]
     written = []
     for filename, title, code in pages:
-        nb = nbformat.v4.new_notebook()
-        nb.metadata = {
-            "kernelspec": {
-                "name": "python3",
-                "display_name": "Python 3",
-                "language": "python",
-            }
-        }
-        nb.cells = [
-            nbformat.v4.new_markdown_cell(f"# {title}"),
-            nbformat.v4.new_code_cell(code),
-        ]
-        for i, cell in enumerate(nb.cells):
-            cell.id = f"cell-{i}"  # stable ids keep regenerated notebooks diff-free
         path = folder / filename
-        nbformat.write(nb, path)
+        nbformat.write(thin_notebook(title, [code]), path)
         written.append(path)
     return written
+
+
+def thin_notebook(title: str, code_cells: list[str]) -> nbformat.NotebookNode:
+    """A Python 3 notebook: a title cell, then the code cells (no outputs)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+    }
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}")]
+    nb.cells += [nbformat.v4.new_code_cell(code) for code in code_cells]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"  # stable ids keep regenerated notebooks diff-free
+    return nb
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
