@@ -147,9 +147,25 @@ def to_markdown(
                 md_text(answer) or "_(no answer)_",
                 "",
             ]
+    out += _picture_notes(ws, answers, h2)
     columns, rows = action_rows(ws, answers)
     out += [f"{h2} {md_text(ws.action_table.title)}", "", md_table(columns, rows), ""]
     return "\n".join(out)
+
+
+def _picture_notes(ws: Worksheet, answers: dict[str, Any], h2: str) -> list[str]:
+    """What each picture shows, in words (the images are PNG downloads and in the Word
+    packet; a Markdown file stays one self-contained text)."""
+    if not ws.pictures():
+        return []
+    from .pictures import drawings  # altair only where pictures are
+
+    out = []
+    for picture, shown in drawings(ws, answers):
+        out += [f"{h2} {md_text(picture.title)}", ""]
+        out += [f"- {md_text(f)}" for f in shown.findings] or ["_(nothing stands out)_"]
+        out.append("")
+    return out
 
 
 def _xlsx(ws: Worksheet, team: str, answers: dict[str, Any]) -> bytes:

@@ -259,6 +259,14 @@ class TableField(Field):
                 # Keep a saved value even if the YAML no longer lists it.
                 options = ["", *dict.fromkeys([*q.column_options[col], text])]
                 cell = lean(W.Dropdown, options=options, value=text, description=label)
+            elif col in q.column_suggestions:
+                cell = lean(
+                    W.Combobox,
+                    options=q.column_suggestions[col],
+                    value=text,
+                    description=label,
+                    ensure_option=False,
+                )
             else:
                 first = i == 0 and n > len(q.preset)
                 cell = lean(

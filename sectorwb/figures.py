@@ -18,10 +18,32 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     """Render offline with vl-convert (no CDN, no browser): an ``<svg>`` string."""
     import vl_convert
 
+    return vl_convert.vegalite_to_svg(chart.to_dict(), vl_version=_vl_version())
+
+
+def _vl_version() -> str:
+    """The Vega-Lite version altair writes, if vl-convert has it (else its newest)."""
+    import vl_convert
+
     wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     known = vl_convert.get_vegalite_versions()
-    version = wanted if wanted in known else known[-1]
-    return vl_convert.vegalite_to_svg(chart.to_dict(), vl_version=version)
+    return wanted if wanted in known else known[-1]
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2) -> bytes:
+    """The same rendering as a PNG image (for Word documents and picture downloads)."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(
+        chart.to_dict(), vl_version=_vl_version(), scale=scale
+    )
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels, read from the PNG header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG image")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def chart_widget(chart: alt.TopLevelMixin, label: str) -> W.HTML:

@@ -60,6 +60,7 @@ def packet_docx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
                 section_title = section
             doc.add_paragraph().add_run(question).bold = True
             doc.add_paragraph(answer or "(no answer)")
+        _add_pictures(doc, ws, ws_answers)
         columns, rows = action_rows(ws, ws_answers)
         doc.add_heading(ws.action_table.title, level=2)
         table = doc.add_table(rows=1, cols=len(columns))
@@ -72,6 +73,31 @@ def packet_docx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _add_pictures(doc: Any, ws: Worksheet, answers: dict[str, Any]) -> None:
+    """Each picture with something to show, as a PNG that fits the page, and its
+    findings in words."""
+    if not ws.pictures():
+        return
+    from docx.shared import Inches
+
+    from .figures import png_size, to_png
+    from .pictures import drawings
+
+    for picture, shown in drawings(ws, answers):
+        doc.add_heading(picture.title, level=2)
+        png = to_png(shown.chart)
+        width, height = png_size(png)
+        # A tall map (50 programs) fits the page height instead of the width.
+        size = (
+            {"height": Inches(8.0)}
+            if height * 6.3 > width * 8.0
+            else {"width": Inches(6.3)}
+        )
+        doc.add_picture(io.BytesIO(png), **size)
+        for finding in shown.findings:
+            doc.add_paragraph(finding, style="List Bullet")
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,8 @@ class Table(_Question):
     blank_placeholder: str = ""
     # Columns answered by picking from a list instead of typing.
     column_options: dict[str, list[str]] = {}
+    # Columns typed freely, with these offered as you type (e.g. the manual's stages).
+    column_suggestions: dict[str, list[str]] = {}
 
     @field_validator("columns")
     @classmethod
@@ -155,10 +157,21 @@ class Table(_Question):
 
     @model_validator(mode="after")
     def _options_for_known_columns(self) -> Table:
-        unknown = set(self.column_options) - set(self.columns)
-        if unknown:
-            raise ValueError(f"column_options names unknown columns: {sorted(unknown)}")
+        for name in ("column_options", "column_suggestions"):
+            unknown = set(getattr(self, name)) - set(self.columns)
+            if unknown:
+                raise ValueError(f"{name} names unknown columns: {sorted(unknown)}")
+        both = set(self.column_options) & set(self.column_suggestions)
+        if both:
+            raise ValueError(
+                f"columns {sorted(both)} have both column_options (pick one) and "
+                "column_suggestions (type freely); choose one"
+            )
         return self
+
+    def known(self) -> dict[str, list[str]]:
+        """Each column's listed values, in the worksheet's order."""
+        return self.column_options | self.column_suggestions
 
     def items(self, value: Any) -> list[str]:
         rows = value if isinstance(value, list) else []
@@ -216,6 +229,54 @@ class Figure(_Model):
     bars: list[Bar] = Field(min_length=1)
 
 
+# The columns each kind of picture reads from its table (see sectorwb.maps).
+PICTURE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "journey_map": ("Program", "Stage", "Step", "Strong or weak", "Notes"),
+    "tables": (
+        "Table",
+        "Convened by",
+        "Purpose",
+        "Types of businesses",
+        "Businesses at the table",
+        "How well it serves its purpose",
+    ),
+    "knocks": (
+        "Organization",
+        "Program",
+        "Position",
+        "Purpose",
+        "Businesses or sector targeted",
+        "How often",
+    ),
+    "connections": ("Organization", "Connected to", "Kind"),
+    "information_flow": (
+        "Hop",
+        "What passes",
+        "Does it get through?",
+        "Where it breaks",
+    ),
+    "career_pathway": (
+        "Stage",
+        "Credential",
+        "Duration",
+        "Institution",
+        "Entry point",
+        "Exit to a job",
+    ),
+}
+
+
+class Picture(_Model):
+    """A picture drawn from a table of the section as the team types (a journey map,
+    the many knocks, ...), with the discussion questions shown beside it."""
+
+    kind: Literal[tuple(PICTURE_COLUMNS)]  # type: ignore[valid-type]
+    title: str = Field(min_length=1)
+    source: str = Field(pattern=_ID)
+    # Questions of the same section shown next to the picture, in this order.
+    beside: list[str] = []
+
+
 class ExplorerSpec(_Model):
     """The LMI sector explorer; its "Add to shortlist" fills this table question."""
 
@@ -230,6 +291,7 @@ class Section(_Model):
     # Whose questions these are (e.g. "Conveners"); see Worksheet.audience_question.
     audience: str | None = None
     figure: Figure | None = None
+    pictures: list[Picture] = []
     questions: list[Question] = []
 
     @model_validator(mode="after")
@@ -272,6 +334,33 @@ class ActionTable(_Model):
             blank_rows=self.blank_rows,
             blank_placeholder=self.blank_placeholder,
         )
+
+
+def _check_pictures(section: Section) -> None:
+    """A picture draws a table of its own section that has the columns it reads."""
+    mine = {q.id: q for q in section.questions}
+    sources = {p.source for p in section.pictures}
+    placed: set[str] = set()  # a question is shown beside one picture at most
+    for pic in section.pictures:
+        source = mine.get(pic.source)
+        if not isinstance(source, Table):
+            raise ValueError(
+                f"section {section.id}: picture {pic.title!r} source {pic.source!r} "
+                "must name a table question of the same section"
+            )
+        missing = [c for c in PICTURE_COLUMNS[pic.kind] if c not in source.columns]
+        if missing:
+            raise ValueError(
+                f"section {section.id}: a {pic.kind} picture needs the table "
+                f"{pic.source!r} to have the columns {missing}"
+            )
+        stray = [q for q in pic.beside if q not in mine or q in sources | placed]
+        placed |= set(pic.beside)
+        if stray:
+            raise ValueError(
+                f"section {section.id}: picture {pic.title!r} beside names {stray}: "
+                "each must be another question of this section, beside one picture"
+            )
 
 
 class Worksheet(_Model):
@@ -323,6 +412,7 @@ class Worksheet(_Model):
                 raise ValueError(
                     f"section {section.id}: explorer.shortlist must name a table question"
                 )
+            _check_pictures(section)
         for check in self.checks:
             missing = [r for r in check.refs() if r not in ids]
             if missing:
@@ -347,6 +437,11 @@ class Worksheet(_Model):
         qs = self.questions()
         done = sum(1 for q in qs if q.id in answers and q.is_answered(answers[q.id]))
         return done, len(qs)
+
+    def pictures(self) -> list[tuple[Picture, Table]]:
+        """Every picture in page order, with the table it draws."""
+        by_id = {q.id: q for q in self.questions()}
+        return [(p, by_id[p.source]) for s in self.sections for p in s.pictures]
 
     def questions(self) -> list[Any]:
         """Every question in page order, the action table last."""

@@ -1,7 +1,9 @@
-"""Small page pieces every sectorwb page uses: house CSS, text blocks, notices."""
+"""Small page pieces every sectorwb page uses: house CSS, text blocks, notices, and a
+timer that waits for a pause in typing."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 from importlib import resources
@@ -59,3 +61,28 @@ def message(text: str, level: str = "error") -> W.HTML:
         value=f'<div class="sectorwb-msg sectorwb-{level}" role="{role}">'
         f"{html.escape(text).replace(chr(10), '<br>')}</div>",
     )
+
+
+class Later:
+    """Run a callback after a delay on the kernel's event loop; at once without one
+    (plain Python, tests), so a save is never silently dropped."""
+
+    def __init__(self) -> None:
+        self._handle: asyncio.TimerHandle | None = None
+
+    def __call__(
+        self, delay: float, callback: Any, now_without_loop: bool = True
+    ) -> None:
+        self.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if now_without_loop:
+                callback()
+            return
+        self._handle = loop.call_later(delay, callback)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None

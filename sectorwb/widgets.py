@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
 import html
@@ -16,37 +15,11 @@ from .errors import AnswerTooLargeError, SectorwbError
 from .fields import field_for
 from .schema import Section, Worksheet
 from .store import MAX_ANSWER_CHARS, Store
-from .ui import lean, message, shared_layout, text_block, text_html
+from .ui import Later, lean, message, shared_layout, text_block, text_html
 
 FileData = tuple[str, str, bytes]  # file name, MIME type, content
 SAVE_DELAY_S = 0.6  # wait for a pause in typing before writing
 RETRY_DELAY_S = 5.0  # after a failed save (database locked, ...)
-
-
-# -- saving -------------------------------------------------------------------------
-class _Later:
-    """Run a callback after a delay on the kernel's event loop; at once without one
-    (plain Python, tests), so a save is never silently dropped."""
-
-    def __init__(self) -> None:
-        self._handle: asyncio.TimerHandle | None = None
-
-    def __call__(
-        self, delay: float, callback: Any, now_without_loop: bool = True
-    ) -> None:
-        self.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            if now_without_loop:
-                callback()
-            return
-        self._handle = loop.call_later(delay, callback)
-
-    def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
 
 
 class SaveStatus(W.HTML):
@@ -74,18 +47,24 @@ class WorksheetForm(W.VBox):
         self.fields = {q.id: field_for(q) for q in worksheet.questions()}
         self.status = lean(SaveStatus)
         self.status.show("idle")
+        files = list(export.DOWNLOADS)
+        if worksheet.pictures():
+            from .pictures import picture_downloads  # altair only where pictures are
+
+            files += picture_downloads(worksheet)
         self.downloads = Downloads(
-            [(d.label, lambda d=d: self._file(d)) for d in export.DOWNLOADS]
+            [(d.label, lambda d=d: self._file(d)) for d in files]
         )
         self.store: Store | None = None
         self.team: str | None = None
         self._pending: dict[str, Any] = {}
         self._base: dict[str, Any] = {}  # answers as last loaded or saved
         self._loading = False
-        self._later = _Later()
+        self._later = Later()
         # A check's warning shows under the last question it reads.
         self._warnings = {c.refs()[-1]: lean(W.VBox) for c in worksheet.checks}
         self.explorers: list[W.Widget] = []
+        self.pictures: list[Any] = []  # PictureView, one per picture
         self._sections = {s.id: self._section_box(s) for s in worksheet.sections}
         self._order: list[str] = []
         for field in self.fields.values():
@@ -121,20 +100,37 @@ class WorksheetForm(W.VBox):
             from .figures import figure_widget  # altair only where a figure is shown
 
             parts.append(figure_widget(section.figure))
+        beside = {b for p in section.pictures for b in p.beside}
         for q in section.questions:
-            parts.append(self.fields[q.id])
-            if q.id in self._warnings:
-                parts.append(self._warnings[q.id])
+            if q.id not in beside:
+                parts += self._question_parts(q.id)
+            for pic in section.pictures:
+                if pic.source == q.id:
+                    parts.append(self._picture(pic, q))
         return lean(W.VBox, children=parts)
+
+    def _question_parts(self, qid: str) -> list[W.Widget]:
+        """A question's field, and the box for the warnings of checks ending there."""
+        return [
+            self.fields[qid],
+            *([self._warnings[qid]] if qid in self._warnings else []),
+        ]
+
+    def _picture(self, picture: Any, table: Any) -> W.Widget:
+        from .pictures import PictureView  # altair only where pictures are
+
+        side = [w for qid in picture.beside for w in self._question_parts(qid)]
+        view = PictureView(picture, table, side)
+        self.fields[table.id].observe(lambda ch: view.follow(ch["new"]), names="value")
+        self.pictures.append(view)
+        return view
 
     def _footer(self) -> list[W.Widget]:
         ws = self.worksheet
         parts: list[W.Widget] = []
         if ws.action_table.title != ws.sections[-1].title:
             parts.append(text_block(ws.action_table.title, "sectorwb-h2", "h2"))
-        parts.append(self.fields[ws.action_table.id])
-        if ws.action_table.id in self._warnings:
-            parts.append(self._warnings[ws.action_table.id])
+        parts += self._question_parts(ws.action_table.id)
         return [*parts, self.status, self.downloads]
 
     def _section_order(self, answers: dict[str, Any]) -> list[str]:
@@ -208,6 +204,8 @@ class WorksheetForm(W.VBox):
             self._loading = False
         self.store, self.team = store, team
         self._base = self.answers()
+        for view in self.pictures:
+            view.draw_now(self._base[view.table.id])
         self.status.show(
             "saved" if saved else "idle", "(answers loaded)" if saved else ""
         )

@@ -32,6 +32,7 @@ MANUAL_WORKSHEETS = [
     "module3_frontline",
     "module4_career_pathways",
     "module5_metrics",
+    "many_tables_knocks",
     "preparing_to_launch",
     "building_momentum",
 ]
@@ -44,6 +45,13 @@ AFTER_ACTION_REVIEWS = {
     "step6_sustain": ("After Action Review: Sustain and Evolve", 7),
 }
 
+# How to fill in a journey-map table (ours: the manual draws the paths on flip charts).
+JOURNEY_HELP = (
+    "One row per step: the program, the stage of the path, a short label for the step, "
+    "whether it is a strong or a weak point, and notes. Stages can be typed freely: add "
+    "your own."
+)
+
 # Text that is ours, not the manual's: short prompts where the manual has only a heading
 # or an instruction, and warnings. Everything else a worksheet shows as question text,
 # help, intro, option, option help, preset row, figure note or check message must be
@@ -54,7 +62,26 @@ INVENTED = {
         "Where is our partnership in its lifecycle?",
         "What does our partnership need at this stage?",
     },
-    "step1_support_team": {"Who is on our regional support team?"},
+    "step1_support_team": {
+        "Who is on our regional support team?",
+        "Which businesses and tables is each of our organizations connected to?",
+        "One row per organization of the support team; separate several connections "
+        "with “;”. Connections that several organizations share stand out in the "
+        "picture.",
+    },
+    "many_tables_knocks": {
+        JOURNEY_HELP,
+        "Separate several businesses with “;”. Tables with the same purpose, the same "
+        "types of businesses or shared businesses show as overlapping.",
+        "One row per knock. Separate several businesses or sectors with “;”. A business "
+        "knocked by three or more organizations shows as a risk of employer fatigue.",
+    },
+    "module2_business_services": {JOURNEY_HELP},
+    "module3_frontline": {
+        JOURNEY_HELP,
+        "Get creative!\nOne row per hop, written “from › to”: what passes along it, "
+        "whether it gets through, and where it breaks. Add hops of your own.",
+    },
     "step3_prepare": {
         "What role will each support partner play?",
         "Date the invitations go out",
@@ -256,6 +283,17 @@ def test_every_appendix_worksheet_question_is_asked(
     pieces = _pieces(ws)
     missing += [line for line in numbered if not any(line in p for p in pieces)]
     assert not missing, f"{ws_id} lacks the manual's: {missing}"
+
+
+def test_many_tables_many_knocks_has_every_sentence_and_step() -> None:
+    ws = _worksheet("many_tables_knocks")
+    block = _block(ws.title, "Preparing to Launch a Next Gen Sector Partnership")
+    lines = [_norm(line).removeprefix("- ") for line in block if _norm(line)]
+    steps = [line for line in lines if re.fullmatch(r"Step \d: .+", line)]
+    assert len(steps) == 5
+    assert [s.title for s in ws.sections] == steps
+    missing = [s for line in lines for s in _missing_sentences(ws, line)]
+    assert not missing, f"many_tables_knocks lacks the manual's: {missing}"
 
 
 def test_building_momentum_audiences_are_the_manuals() -> None:

@@ -1,0 +1,62 @@
+"""Issue-5 behaviour in a real browser: a team adds steps to its journey map in the Voila
+app and sees the picture change, then downloads the picture and it opens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from sectorwb.figures import png_size
+
+pytestmark = [pytest.mark.browser, pytest.mark.served, pytest.mark.slow]
+
+LOAD_MS = 60_000
+MAP = "Our employer journey map"
+
+
+def _fill_step(table: Any, row: int, program: str, stage: str, step: str) -> None:
+    table.get_by_label(f"Program, row {row}", exact=True).fill(program)
+    table.get_by_label(f"Stage, row {row}", exact=True).fill(stage)
+    table.get_by_label(f"Step, row {row}", exact=True).fill(step)
+
+
+def test_adding_steps_changes_the_map_and_the_picture_downloads(
+    page: Any, voila_server: Any, team: str, wait_saved: Any
+) -> None:
+    page.goto(voila_server.url("many_tables_knocks.ipynb", team))
+    panel = page.locator(".sectorwb-picture-panel", has_text=MAP)
+    picture = panel.locator("figure svg")
+    expect(picture).to_be_visible(timeout=LOAD_MS)
+    expect(picture).to_contain_text("No steps yet")
+    table = page.locator(".sectorwb-field").filter(
+        has_text="the path a business person takes"
+    )
+
+    _fill_step(table, 1, "Youth program", "Point of engagement", "Intake interview")
+    table.get_by_label("Strong or weak, row 1", exact=True).select_option("Weak")
+    expect(picture).to_contain_text("Youth program", timeout=LOAD_MS)
+    expect(picture).not_to_contain_text("No steps yet")
+
+    # A second program repeats the same step for the same business: redundancy shows.
+    _fill_step(table, 2, "Business services", "Point of engagement", "intake interview")
+    findings = panel.locator(".sectorwb-findings")
+    expect(findings).to_contain_text("repeated by 2 programs", timeout=LOAD_MS)
+    wait_saved(page)
+
+    # The picture is still there after a reload (drawn from the saved answers).
+    page.reload()
+    expect(picture).to_contain_text("Business services", timeout=LOAD_MS)
+
+    page.get_by_role("button", name=f"{MAP} (PNG)").click()
+    link = page.locator("a.sectorwb-file")
+    link.wait_for()
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(
+        "employer_journey-journey_map.png"
+    )
+    with open(download.value.path(), "rb") as fh:
+        width, height = png_size(fh.read())
+    assert width > 300 and height > 100
