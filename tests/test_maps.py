@@ -6,10 +6,9 @@ import time
 from typing import Any
 
 import pytest
-import vl_convert
 
 from sectorwb import maps
-from sectorwb.figures import to_svg
+from sectorwb.figures import png_size, to_png, to_svg
 
 STAGES = ["Point of engagement", "Referrals", "Follow-through", "Services received"]
 KNOWN = {"Stage": STAGES, "How often": list(maps.PER_YEAR)}
@@ -164,6 +163,25 @@ PATHWAY = [
         "Exit to a job": "Yes",
     },
 ]
+FIFTY_PROGRAMS = [
+    {
+        "Program": f"Program {p}",
+        "Stage": STAGES[s],
+        "Step": f"Step {p % 3}-{s}",
+        "Strong or weak": "Weak" if p % 4 else "Strong",
+    }
+    for p in range(50)
+    for s in range(4)
+    if (p + s) % 5
+]
+MANY_KNOCKS = [
+    {
+        "Organization": f"Org {i % 7}",
+        "Businesses or sector targeted": f"Business {i}; Business {i % 5}",
+        "How often": "Monthly",
+    }
+    for i in range(200)
+]
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "journey_map": JOURNEY,
     "tables": TABLES,
@@ -207,8 +225,14 @@ def texts(spec: dict) -> set[str]:
     return shown
 
 
-def svg_height(svg: str) -> int:
-    return int(svg.split('height="', 1)[1].split('"', 1)[0])
+def svg_size(svg: str) -> tuple[float, float]:
+    """(width, height) from the attributes of the ``<svg>`` element."""
+    tag = svg[svg.index("<svg") : svg.index(">", svg.index("<svg"))]
+    width, height = (
+        float(tag.split(f' {name}="', 1)[1].split('"', 1)[0])
+        for name in ("width", "height")
+    )
+    return width, height
 
 
 # --- Journey map ----------------------------------------------------------------------
@@ -258,13 +282,7 @@ def test_journey_map_shows_each_gap():
 
 def test_journey_map_stages_in_the_worksheet_order_then_as_typed():
     spec = maps.draw("journey_map", JOURNEY[::-1], KNOWN).chart.to_dict()
-    heads = [
-        r["text"]
-        for layer in layers(spec)
-        if layer["mark"].get("fontWeight") == "bold" and layer["mark"]["type"] == "text"
-        for r in data(spec, layer)
-        if r["y"] < 34
-    ]
+    heads = [r["stage"] for r in records(spec) if "head" in r]
     assert heads == [*STAGES, "Alumni events"]
     programs = {r["program"].casefold() for r in records(spec) if "program" in r}
     assert programs == {"adult program", "youth program", "community college"}
@@ -364,15 +382,7 @@ def test_per_year_covers_the_worksheet_choices():
 
 
 def test_two_hundred_knocks_show_the_top_targets_and_sum_up_the_rest():
-    rows = [
-        {
-            "Organization": f"Org {i % 7}",
-            "Businesses or sector targeted": f"Business {i}; Business {i % 5}",
-            "How often": "Monthly",
-        }
-        for i in range(200)
-    ]
-    drawn = maps.draw("knocks", rows, KNOWN, "Knocks")
+    drawn = maps.draw("knocks", MANY_KNOCKS, KNOWN, "Knocks")
     spec = drawn.chart.to_dict()
     ((_, layer),) = using(spec, "level")
     assert len(data(spec, layer)) == maps.TOP_TARGETS
@@ -384,7 +394,7 @@ def test_two_hundred_knocks_show_the_top_targets_and_sum_up_the_rest():
     start = time.perf_counter()
     svg = to_svg(drawn.chart)
     assert time.perf_counter() - start < 5
-    assert note in svg and svg_height(svg) > maps.TOP_TARGETS * 20
+    assert note in svg and svg_size(svg)[1] > maps.TOP_TARGETS * 20
 
 
 # --- Connections, information flow, career pathway ------------------------------------
@@ -484,23 +494,13 @@ def test_hops_that_cannot_be_read_still_say_how_to_write_them():
 
 
 def test_fifty_programs_draw_a_tall_map_quickly():
-    rows = [
-        {
-            "Program": f"Program {p}",
-            "Stage": STAGES[s],
-            "Step": f"Step {p % 3}-{s}",
-            "Strong or weak": "Weak" if p % 4 else "Strong",
-        }
-        for p in range(50)
-        for s in range(4)
-        if (p + s) % 5
-    ]
+    rows = FIFTY_PROGRAMS
     drawn = maps.draw("journey_map", rows, KNOWN, "Fifty programs")
     start = time.perf_counter()
     svg = to_svg(drawn.chart)
     assert time.perf_counter() - start < 5
     small = to_svg(maps.draw("journey_map", rows[:6], KNOWN, "Two programs").chart)
-    assert svg_height(svg) > 50 * 28 > svg_height(small)
+    assert svg_size(svg)[1] > 50 * 28 > svg_size(small)[1]
     assert 'aria-label="x:' not in svg  # no per-mark labels reading out pixels
 
 
@@ -579,12 +579,54 @@ def test_same_rows_same_chart(kind):
 
 @pytest.mark.parametrize("kind", maps.KINDS)
 def test_exports_as_png(kind):
-    png = vl_convert.vegalite_to_png(
-        maps.draw(kind, SAMPLES[kind], KNOWN, "T").chart.to_dict()
-    )
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    png = to_png(maps.draw(kind, SAMPLES[kind], KNOWN, "T").chart, scale=1)
+    width, height = png_size(png)
     assert width > 300 and height > 100
+
+
+# The picture panel beside the discussion questions is about 680 px wide; a wider SVG
+# is scaled down to it, and its text gets small.
+PANEL_PX = 700
+
+
+@pytest.mark.parametrize(
+    "kind, rows",
+    [
+        *SAMPLES.items(),
+        ("journey_map", FIFTY_PROGRAMS),
+        ("knocks", MANY_KNOCKS),
+        ("career_pathway", [*PATHWAY, {"Stage": "Bachelor of science in nursing"}]),
+    ],
+)
+def test_typical_answers_fit_the_picture_panel(kind, rows):
+    title = "The paths jobseekers and students take through our programs"
+    width, _ = svg_size(to_svg(maps.draw(kind, rows, KNOWN, title).chart))
+    assert 300 < width <= PANEL_PX
+
+
+@pytest.mark.parametrize("kind", maps.KINDS)
+def test_text_stays_legible(kind):
+    spec = maps.draw(kind, SAMPLES[kind], KNOWN, "T").chart.to_dict()
+    sizes = [
+        layer["mark"]["fontSize"]
+        for layer in layers(spec)
+        if layer["mark"]["type"] == "text"
+    ]
+    legend = spec["config"]["legend"]
+    assert min(sizes + [legend["labelFontSize"], legend["titleFontSize"]]) >= 11
+
+
+def test_long_labels_are_cut_on_the_picture_and_whole_in_words():
+    long = "Intake interview with the business services team, then a site visit"
+    row = {"Program": "P", "Stage": "Referrals", "Step": long, "Strong or weak": "Weak"}
+    drawn = maps.draw("journey_map", [row], KNOWN)
+    spec = drawn.chart.to_dict()
+    ((_, layer),) = [(c, layer) for c, layer in using(spec, "step") if c == "text"]
+    assert 0 < layer["mark"]["limit"] < 150
+    assert "step" in {tip["field"] for tip in layer["encoding"]["tooltip"]}
+    svg = to_svg(drawn.chart)
+    assert long not in svg and "Intake" in svg and "\u2026" in svg
+    assert any(long in f for f in drawn.findings)
 
 
 def test_unknown_kind_names_the_kinds():

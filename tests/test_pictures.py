@@ -13,6 +13,7 @@ from typing import Any
 import docx
 import ipywidgets as W
 import pytest
+from PIL import Image
 from pydantic import ValidationError
 
 from sectorwb import content, export, packet, pictures, widgets
@@ -244,8 +245,10 @@ def test_each_picture_downloads_as_a_png_that_opens(
     assert f'download="{knocks.filename(form.worksheet, "Alpha")}"' in link
     head, payload = link.split('href="', 1)[1].split('"', 1)[0].split(",", 1)
     assert head == "data:image/png;base64"
-    width, height = png_size(base64.b64decode(payload))
-    assert width > 200 and height > 100
+    with Image.open(io.BytesIO(base64.b64decode(payload))) as image:
+        image.load()  # decodes every pixel: a broken file raises here
+        assert image.format == "PNG"
+        assert image.width > 200 and image.height > 100
 
 
 def test_markdown_export_says_what_the_pictures_show() -> None:
@@ -261,6 +264,11 @@ def test_word_packet_holds_the_picture_as_an_image() -> None:
     answers = {SHEET: {"knocks": FATIGUE}}
     doc = docx.Document(io.BytesIO(packet.packet_docx(sheets, "Alpha", answers)))
     assert len(doc.inline_shapes) == 1
+    (blob,) = [
+        part.blob for part in doc.part.package.parts if part.content_type == "image/png"
+    ]
+    with Image.open(io.BytesIO(blob)) as image:
+        image.load()
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Who knocks on which doors" in text
     empty = docx.Document(io.BytesIO(packet.packet_docx(sheets, "Alpha", {})))
