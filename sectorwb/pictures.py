@@ -8,6 +8,7 @@ typing, and offers it as a PNG file. Only worksheets with pictures import it (al
 from __future__ import annotations
 
 import html
+import sys
 from typing import Any
 
 import ipywidgets as W
@@ -16,7 +17,7 @@ from . import maps
 from .export import Download
 from .figures import to_png, to_svg
 from .schema import Picture, Table, Worksheet
-from .ui import Later, lean
+from .ui import Later, lean, message
 
 REDRAW_DELAY_S = 0.4  # wait for a pause in typing before drawing again
 
@@ -47,6 +48,7 @@ class PictureView(W.HBox):
         self.picture, self.table = picture, table
         self.image = lean(W.HTML)
         self._later = Later()
+        self._value: Any = None
         panel = lean(W.VBox, children=[self.image])
         panel.add_class("sectorwb-picture-panel")
         parts: list[W.Widget] = [panel]
@@ -56,7 +58,6 @@ class PictureView(W.HBox):
             parts.append(side)
         self.children = parts
         self.add_class("sectorwb-picture-row")
-        self._value: Any = None
 
     def follow(self, value: Any) -> None:
         """Draw this answer once typing pauses."""
@@ -69,8 +70,16 @@ class PictureView(W.HBox):
         self._draw()
 
     def _draw(self) -> None:
-        shown = drawing(self.picture, self.table, self._value)
-        self.image.value = picture_html(self.picture, shown)
+        try:
+            shown = drawing(self.picture, self.table, self._value)
+            self.image.value = picture_html(self.picture, shown)
+        except Exception as exc:  # noqa: BLE001 - a picture must never break the form
+            print(f"sectorwb: picture {self.picture.title!r}: {exc!r}", file=sys.stderr)
+            self.image.value = message(
+                f"“{self.picture.title}” cannot be drawn right now ({exc}). Your "
+                "answers are saved; tell the trainer if this stays.",
+                "warning",
+            ).value
 
 
 def drawings(

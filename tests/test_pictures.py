@@ -37,6 +37,9 @@ def _knocks(*rows: tuple[str, str]) -> list[dict[str, str]]:
     ]
 
 
+FATIGUE = _knocks(("Workforce board", "Acme"), ("College", "Acme"), ("Chamber", "Acme"))
+
+
 @pytest.fixture(autouse=True)
 def _package_content(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(content.EXTRA_DIR_ENV, raising=False)
@@ -221,8 +224,21 @@ def test_team_text_in_a_picture_is_text(
     assert "😀" in html_
 
 
+def test_a_picture_that_fails_to_draw_says_so_and_the_form_keeps_saving(
+    form: widgets.WorksheetForm, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("renderer missing")
+
+    monkeypatch.setattr(pictures, "to_svg", broken)
+    form.bind(store, "Alpha")
+    form.fields["knocks"].value = FATIGUE
+    shown = _view(form, "knocks").image.value
+    assert "cannot be drawn right now (renderer missing)" in shown
+    assert store.answers("Alpha", SHEET)["knocks"] == FATIGUE
+
+
 # -- exports ---------------------------------------------------------------------------
-FATIGUE = _knocks(("Workforce board", "Acme"), ("College", "Acme"), ("Chamber", "Acme"))
 
 
 def test_each_picture_downloads_as_a_png_that_opens(
