@@ -130,6 +130,7 @@ def test_served_notebooks_get_the_sectorwb_kernel(
     # ipykernel's own launcher, without the debugger (see that folder's README).
     assert spec.argv[0] == "python" and spec.argv[-2:] == ["-f", "{connection_file}"]
     assert "ipykernel_launcher" in spec.argv[2] and "debugpy" in spec.argv[2]
+    assert "--HistoryManager.enabled=False" in spec.argv
     assert spec.env == {"PYDANTIC_DISABLE_PLUGINS": "1"}
 
 
