@@ -57,7 +57,7 @@ class Field(W.VBox):
             self._syncing = False
 
     @staticmethod
-    def _labelled(*classes: str) -> dict[str, Any]:
+    def _label_args(*classes: str) -> dict[str, Any]:
         """Constructor arguments of an input whose description is the question."""
         # The description renders as <label for=input>: screen readers announce the
         # question; CSS puts the label above the input and lets it wrap. An empty
@@ -77,7 +77,7 @@ class TextField(Field):
                 description=q.text,
                 placeholder=q.placeholder,
                 ensure_option=False,
-                **self._labelled(),
+                **self._label_args(),
             )
         else:
             self._box = lean(
@@ -85,7 +85,7 @@ class TextField(Field):
                 layout=FULL,
                 description=q.text,
                 placeholder=q.placeholder,
-                **self._labelled(),
+                **self._label_args(),
             )
         W.link((self, "value"), (self._box, "value"))
         return [self._box]
@@ -104,7 +104,7 @@ class LongTextField(Field):
             description=self.question.text,
             placeholder=self.question.placeholder,
             rows=4,
-            **self._labelled(),
+            **self._label_args(),
         )
         W.link((self, "value"), (box, "value"))
         return [box]
@@ -118,14 +118,14 @@ class YesNoField(Field):
             options=["Yes", "No"],
             value=None,
             description=self.question.text,
-            **self._labelled(),
+            **self._label_args(),
         )
         self._notes = lean(
             W.Textarea,
             layout=FULL,
             description=self.question.notes_label,
             rows=2,
-            **self._labelled("sectorwb-notes"),
+            **self._label_args("sectorwb-notes"),
         )
         for w in (self._choice, self._notes):
             w.observe(self._from_parts, names="value")
@@ -152,7 +152,7 @@ class SingleChoiceField(Field):
             options=self.question.options,
             value=None,
             description=self.question.text,
-            **self._labelled(),
+            **self._label_args(),
         )
         W.link((self, "value"), (box, "value"))
         parts: list[W.Widget] = [box]
@@ -200,7 +200,7 @@ class DateField(Field):
             W.DatePicker,
             layout=FULL,
             description=self.question.text,
-            **self._labelled(),
+            **self._label_args(),
         )
         self._picker.observe(self._from_picker, names="value")
         self.observe(self._to_picker, names="value")
@@ -228,7 +228,7 @@ class ListField(Field):
             description=self.question.text,
             placeholder=self.question.placeholder,
             rows=4,
-            **self._labelled(),
+            **self._label_args(),
         )
         self._box.observe(self._from_box, names="value")
         self.observe(self._to_box, names="value")
