@@ -18,7 +18,7 @@ from . import config, content, teams
 from .errors import SectorwbError
 from .packet import PACKET_DOWNLOADS, PacketDownload
 from .store import Store
-from .ui import message, style, text_block
+from .ui import lean, message, shared_layout, style, text_block
 from .widgets import Downloads, FileData, WorksheetForm
 
 START_NOTEBOOK = "00_start_here.ipynb"
@@ -43,12 +43,12 @@ class _Page(W.VBox):
     """The page frame: house style, a team line, notices, then the body."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.add_class("sectorwb-page")
-        self.team_line = W.HTML()
-        self.notices = W.VBox()
-        self.body = W.VBox()
-        self.children = [style(), self.team_line, self.notices, self.body]
+        parts = lean(W.HTML), lean(W.VBox), lean(W.VBox)
+        # Parts before the comm opens: one message instead of three (see fields).
+        super().__init__(
+            [style(), *parts], layout=shared_layout(), _dom_classes=("sectorwb-page",)
+        )
+        self.team_line, self.notices, self.body = parts
 
     def notice(self, text: str, level: str = "error") -> None:
         self.notices.children = [message(text, level)]
@@ -69,8 +69,8 @@ def _team_picker(page: _Page, store: Store, on_team: Callable[[str], None]) -> W
         options=known,
         ensure_option=False,
         placeholder="e.g. Metro Health Team",
+        _dom_classes=("sectorwb-q",),
     )
-    name.add_class("sectorwb-q")
     go = W.Button(description="Open", button_style="primary")
 
     def submit(_w: object) -> None:
@@ -141,9 +141,8 @@ def show(worksheet_id: str) -> None:
 
 
 def _show_worksheet(page: _Page, worksheet_id: str) -> None:
+    # Shown once we know whose answers to show.
     form = WorksheetForm(content.get(worksheet_id))
-    form.layout.display = "none"  # until we know whose answers to show
-    page.body.children = [form]
     store = Store(config.db_path())
     query = _query_string()  # under a preheated kernel, this waits for the visitor
 
@@ -154,7 +153,6 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
             explorer.use_region(teams.query_param(query, "region"))
         page.team_line.value = _team_line(team, notebook_name(worksheet_id), query)
         page.body.children = [form]
-        form.layout.display = None
         if store.read_only:
             page.notice(
                 f"The answer database {store.path} is read-only: you can read your "

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
+from . import config
 from .errors import ContentError
 from .schema import KINDS, Worksheet
+
+if TYPE_CHECKING:
+    import yaml
 
 PACKAGE_DIR = Path(__file__).parent / "worksheets"
 # A trainer's folder of extra or replacement worksheets (same id replaces ours).
 EXTRA_DIR_ENV = "SECTORWB_WORKSHEETS_DIR"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Parsed YAML of the worksheet files, in the data directory (see _YamlCache).
+CACHE_FILE = Path("cache") / "worksheet-yaml.json"
+_CACHE_FORMAT = 1
 
 
 def worksheet_files() -> list[Path]:
@@ -28,19 +36,13 @@ def worksheet_files() -> list[Path]:
     return files
 
 
-def load_file(path: Path) -> Worksheet:
+def load_file(path: Path, cache: _YamlCache | None = None) -> Worksheet:
     """Parse and validate one file; any problem raises ContentError naming file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{path}: cannot be read as UTF-8 text ({exc}).") from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise ContentError(
-            f"{path}{_yaml_where(exc)}. Check indentation and quotes "
-            "around text that contains a colon."
-        ) from None
+    data = _parse(path, text) if cache is None else cache.parse(path, text)
     if not isinstance(data, dict):
         raise ContentError(
             f"{path}: expected a mapping with id, title, source, sections and "
@@ -50,6 +52,81 @@ def load_file(path: Path) -> Worksheet:
         return Worksheet.model_validate(data)
     except ValidationError as exc:
         raise ContentError(_describe(path, text, exc)) from None
+
+
+def _safe_loader() -> Any:
+    import yaml  # only for a new, changed or broken file (see _YamlCache)
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(path: Path, text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_safe_loader())
+    except yaml.YAMLError as exc:
+        raise ContentError(
+            f"{path}{_yaml_where(exc)}. Check indentation and quotes "
+            "around text that contains a colon."
+        ) from None
+
+
+class _YamlCache:
+    """Parsed worksheet files by the SHA-256 of their text, kept as JSON in the data
+    directory, so that opening a page needs neither PyYAML nor a parse (~18 ms of a
+    page's kernel, paid by every team opening a page).
+
+    Only the parse is cached: pydantic validates every worksheet every time, and an edit
+    changes the text and so the key. The file lives with the answers (a place only the
+    trainer's account writes, never a shared temporary folder), and a cache that cannot
+    be read or written is only slower. Entries are kept only when JSON gives back
+    exactly what YAML gave (no dates, only text keys).
+    """
+
+    def __init__(self) -> None:
+        self.path = config.data_dir() / CACHE_FILE
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        ok = isinstance(saved, dict) and saved.get("format") == _CACHE_FORMAT
+        entries = saved.get("parsed") if ok else None
+        self._saved: dict[str, Any] = entries if isinstance(entries, dict) else {}
+        self._now: dict[str, Any] = {}  # entries of the files read this time
+
+    def parse(self, path: Path, text: str) -> Any:
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        saved = key in self._saved
+        data = self._saved[key] if saved else _parse(path, text)
+        if saved or _same_as_json(data):
+            self._now[key] = data
+        return data
+
+    def save(self) -> None:
+        """Write the entries of the current files, if they changed."""
+        if self._now.keys() == self._saved.keys():
+            return
+        body = {
+            "generator": f"{__name__} (parsed worksheet YAML; safe to delete)",
+            "format": _CACHE_FORMAT,
+            "parsed": self._now,
+        }
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(body), encoding="utf-8")
+            os.replace(tmp, self.path)  # pages opening at once each see a whole file
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _same_as_json(data: Any) -> bool:
+    try:
+        return json.loads(json.dumps(data)) == data
+    except (TypeError, ValueError):  # e.g. a date, or NaN
+        return False
 
 
 def _yaml_where(exc: yaml.YAMLError) -> str:
@@ -65,8 +142,10 @@ def _yaml_where(exc: yaml.YAMLError) -> str:
 
 
 def _describe(path: Path, text: str, exc: ValidationError) -> str:
+    import yaml
+
     lines = [f"{path}: {exc.error_count()} problem(s) in the worksheet:"]
-    root = yaml.compose(text, Loader=_Loader)
+    root = yaml.compose(text, Loader=_safe_loader())
     for err in exc.errors()[:10]:
         loc = [p for p in err["loc"] if not _is_union_tag(p)]
         field = ".".join(str(p) for p in loc) or "(top level)"
@@ -83,6 +162,8 @@ def _is_union_tag(part: Any) -> bool:
 
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
     """Line of the deepest YAML node that the error location reaches."""
+    import yaml
+
     best = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         child = None
@@ -101,9 +182,10 @@ def _all() -> dict[str, Worksheet | ContentError]:
     """Every worksheet file by id (= file name); a broken file maps to its error, so
     one bad file shows its message where it is used instead of breaking every page."""
     found: dict[str, Worksheet | ContentError] = {}
+    cache = _YamlCache()
     for path in worksheet_files():
         try:
-            ws = load_file(path)
+            ws = load_file(path, cache)
             if ws.id != path.stem:
                 raise ContentError(
                     f"{path}: field id: the worksheet says id {ws.id!r} but the file is "
@@ -112,6 +194,7 @@ def _all() -> dict[str, Worksheet | ContentError]:
             found[path.stem] = ws
         except ContentError as exc:
             found[path.stem] = exc
+    cache.save()
     return dict(sorted(found.items(), key=lambda kv: (_order(kv[1]), kv[0])))
 
 

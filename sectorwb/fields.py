@@ -31,15 +31,16 @@ class Field(W.VBox):
     value = traitlets.Any(allow_none=True)
 
     def __init__(self, question: Any):
-        # Only a question that can hide needs a Layout of its own (display toggles).
-        super().__init__(**({} if question.show_if else {"layout": shared_layout()}))
         self.question = question
-        self.add_class("sectorwb-field")
         self.value = question.empty()
         parts = self._build()
         if question.help:
             parts.append(text_block(question.help))
-        self.children = parts
+        # Built before the comm opens: children and class go out in its first message
+        # (set afterwards, each would be one more message that Voila relays).
+        # Only a question that can hide needs a Layout of its own (display toggles).
+        layout = {} if question.show_if else {"layout": shared_layout()}
+        super().__init__(parts, _dom_classes=("sectorwb-field",), **layout)
 
     def _build(self) -> list[W.Widget]:
         raise NotImplementedError
@@ -55,12 +56,13 @@ class Field(W.VBox):
         finally:
             self._syncing = False
 
-    def _labelled(self, widget: W.Widget) -> W.Widget:
+    @staticmethod
+    def _label_args(*classes: str) -> dict[str, Any]:
+        """Constructor arguments of an input whose description is the question."""
         # The description renders as <label for=input>: screen readers announce the
-        # question; CSS puts the label above the input and lets it wrap.
-        widget.add_class("sectorwb-q")
-        widget.tooltip = ""  # else the browser shows a "null" tooltip on the label
-        return widget
+        # question; CSS puts the label above the input and lets it wrap. An empty
+        # tooltip, else the browser shows a "null" tooltip on the label.
+        return {"_dom_classes": ("sectorwb-q", *classes), "tooltip": ""}
 
 
 class TextField(Field):
@@ -75,13 +77,18 @@ class TextField(Field):
                 description=q.text,
                 placeholder=q.placeholder,
                 ensure_option=False,
+                **self._label_args(),
             )
         else:
             self._box = lean(
-                W.Text, layout=FULL, description=q.text, placeholder=q.placeholder
+                W.Text,
+                layout=FULL,
+                description=q.text,
+                placeholder=q.placeholder,
+                **self._label_args(),
             )
         W.link((self, "value"), (self._box, "value"))
-        return [self._labelled(self._box)]
+        return [self._box]
 
     def suggest(self, items: list[str]) -> None:
         """Offer these (e.g. the team's target sectors) while keeping free typing."""
@@ -97,9 +104,10 @@ class LongTextField(Field):
             description=self.question.text,
             placeholder=self.question.placeholder,
             rows=4,
+            **self._label_args(),
         )
         W.link((self, "value"), (box, "value"))
-        return [self._labelled(box)]
+        return [box]
 
 
 class YesNoField(Field):
@@ -110,15 +118,19 @@ class YesNoField(Field):
             options=["Yes", "No"],
             value=None,
             description=self.question.text,
+            **self._label_args(),
         )
         self._notes = lean(
-            W.Textarea, layout=FULL, description=self.question.notes_label, rows=2
+            W.Textarea,
+            layout=FULL,
+            description=self.question.notes_label,
+            rows=2,
+            **self._label_args("sectorwb-notes"),
         )
-        self._notes.add_class("sectorwb-notes")
         for w in (self._choice, self._notes):
             w.observe(self._from_parts, names="value")
         self.observe(self._to_parts, names="value")
-        return [self._labelled(self._choice), self._labelled(self._notes)]
+        return [self._choice, self._notes]
 
     def _from_parts(self, _change: Any) -> None:
         if not self._syncing:
@@ -140,9 +152,10 @@ class SingleChoiceField(Field):
             options=self.question.options,
             value=None,
             description=self.question.text,
+            **self._label_args(),
         )
         W.link((self, "value"), (box, "value"))
-        parts: list[W.Widget] = [self._labelled(box)]
+        parts: list[W.Widget] = [box]
         if self.question.option_help:
             self._about = lean(W.HTML)
             self.observe(self._show_about, names="value")
@@ -183,10 +196,15 @@ class MultiChoiceField(Field):
 
 class DateField(Field):
     def _build(self) -> list[W.Widget]:
-        self._picker = lean(W.DatePicker, layout=FULL, description=self.question.text)
+        self._picker = lean(
+            W.DatePicker,
+            layout=FULL,
+            description=self.question.text,
+            **self._label_args(),
+        )
         self._picker.observe(self._from_picker, names="value")
         self.observe(self._to_picker, names="value")
-        return [self._labelled(self._picker)]
+        return [self._picker]
 
     def _from_picker(self, change: Any) -> None:
         self.value = change["new"].isoformat() if change["new"] else None
@@ -210,10 +228,11 @@ class ListField(Field):
             description=self.question.text,
             placeholder=self.question.placeholder,
             rows=4,
+            **self._label_args(),
         )
         self._box.observe(self._from_box, names="value")
         self.observe(self._to_box, names="value")
-        return [self._labelled(self._box)]
+        return [self._box]
 
     def _from_box(self, change: Any) -> None:
         items = [line.strip() for line in change["new"].splitlines() if line.strip()]
@@ -238,8 +257,8 @@ class TableField(Field):
             W.HBox,
             layout=FULL,
             children=[text_block(c, "sectorwb-th", "div") for c in q.columns],
+            _dom_classes=("sectorwb-row",),
         )
-        header.add_class("sectorwb-row")
         self._rows = lean(W.VBox)
         add = lean(W.Button, description="Add a row", icon="plus")
         add.on_click(lambda _b: self._add_row())
@@ -258,24 +277,21 @@ class TableField(Field):
             if col in q.column_options:
                 # Keep a saved value even if the YAML no longer lists it.
                 options = ["", *dict.fromkeys([*q.column_options[col], text])]
-                cell = lean(W.Dropdown, options=options, value=text, description=label)
+                kind, extra = W.Dropdown, {"options": options}
             elif col in q.column_suggestions:
-                cell = lean(
-                    W.Combobox,
-                    options=q.column_suggestions[col],
-                    value=text,
-                    description=label,
-                    ensure_option=False,
-                )
+                options = q.column_suggestions[col]
+                kind, extra = W.Combobox, {"options": options, "ensure_option": False}
             else:
                 first = i == 0 and n > len(q.preset)
-                cell = lean(
-                    W.Text,
-                    value=text,
-                    description=label,
-                    placeholder=q.blank_placeholder if first else "",
-                )
-            cell.add_class("sectorwb-cell")
+                placeholder = q.blank_placeholder if first else ""
+                kind, extra = W.Text, {"placeholder": placeholder}
+            cell = lean(
+                kind,
+                value=text,
+                description=label,
+                _dom_classes=("sectorwb-cell",),
+                **extra,
+            )
             cell.observe(self._from_cells, names="value")
             cells.append(cell)
         return cells
@@ -306,9 +322,7 @@ class TableField(Field):
 
     @staticmethod
     def _row_box(cells: list[W.Widget]) -> W.HBox:
-        box = lean(W.HBox, layout=FULL, children=cells)
-        box.add_class("sectorwb-row")
-        return box
+        return lean(W.HBox, layout=FULL, children=cells, _dom_classes=("sectorwb-row",))
 
 
 FIELDS: dict[type, type[Field]] = {

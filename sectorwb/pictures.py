@@ -44,20 +44,20 @@ class PictureView(W.HBox):
     """A picture of one table question, with its discussion questions beside it."""
 
     def __init__(self, picture: Picture, table: Table, beside: list[W.Widget]):
-        super().__init__()
         self.picture, self.table = picture, table
         self.image = lean(W.HTML)
         self._later = Later()
         self._value: Any = None
-        panel = lean(W.VBox, children=[self.image])
-        panel.add_class("sectorwb-picture-panel")
-        parts: list[W.Widget] = [panel]
+        parts: list[W.Widget] = [
+            lean(
+                W.VBox, children=[self.image], _dom_classes=("sectorwb-picture-panel",)
+            )
+        ]
         if beside:
-            side = lean(W.VBox, children=beside)
-            side.add_class("sectorwb-beside")
-            parts.append(side)
-        self.children = parts
-        self.add_class("sectorwb-picture-row")
+            parts.append(
+                lean(W.VBox, children=beside, _dom_classes=("sectorwb-beside",))
+            )
+        super().__init__(parts, _dom_classes=("sectorwb-picture-row",))
 
     def follow(self, value: Any) -> None:
         """Draw this answer once typing pauses."""

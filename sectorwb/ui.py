@@ -40,7 +40,7 @@ def lean(cls: type, layout: W.Layout | None = None, **kwargs: Any) -> Any:
 def style() -> W.HTML:
     """The house CSS, injected once per page as a style element."""
     css = resources.files("sectorwb").joinpath("sectorwb.css").read_text()
-    return W.HTML(f"<style>{css}</style>", layout=W.Layout(display="none"))
+    return lean(W.HTML, shared_layout(display="none"), value=f"<style>{css}</style>")
 
 
 def text_block(text: str, cls: str = "sectorwb-help", tag: str = "p") -> W.HTML:

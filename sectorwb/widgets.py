@@ -42,7 +42,7 @@ class WorksheetForm(W.VBox):
     """A whole worksheet: header, sections, action table, save status, downloads."""
 
     def __init__(self, worksheet: Worksheet):
-        super().__init__()
+        super().__init__(layout=shared_layout(), _dom_classes=("sectorwb-form",))
         self.worksheet = worksheet
         self.fields = {q.id: field_for(q) for q in worksheet.questions()}
         self.status = lean(SaveStatus)
@@ -70,7 +70,6 @@ class WorksheetForm(W.VBox):
         for field in self.fields.values():
             field.observe(self._changed, names="value")
             field.observe(self._react, names="value")
-        self.add_class("sectorwb-form")
         self._react()
 
     def _header(self) -> list[W.Widget]:
@@ -302,22 +301,28 @@ class Downloads(W.VBox):
         choices: Sequence[tuple[str, Callable[[], FileData]]],
         title: str = "Download",
     ):
-        super().__init__()
-        self._link = W.HTML()
+        link = lean(W.HTML)
         buttons = []
         for label, make in choices:
             button = lean(W.Button, description=label, icon="download")
             button.on_click(lambda _b, make=make: self.prepare(make))
             buttons.append(button)
-        self.add_class("sectorwb-downloads")
-        self.children = [
-            text_block(title, "sectorwb-h2", "h2"),
-            text_block(
-                "Choose a format, then click the link that appears to save the file."
-            ),
-            lean(W.HBox, layout=shared_layout(flex_flow="row wrap"), children=buttons),
-            self._link,
-        ]
+        head = text_html(title, "sectorwb-h2", "h2") + text_html(
+            "Choose a format, then click the link that appears to save the file."
+        )
+        # Parts before the comm opens: one message instead of three, as in fields.
+        super().__init__(
+            [
+                lean(W.HTML, value=head),
+                lean(
+                    W.HBox, layout=shared_layout(flex_flow="row wrap"), children=buttons
+                ),
+                link,
+            ],
+            layout=shared_layout(),
+            _dom_classes=("sectorwb-downloads",),
+        )
+        self._link = link
 
     def prepare(self, make: Callable[[], FileData]) -> None:
         try:

@@ -117,6 +117,23 @@ def test_voila_env_sets_data_dir_and_jupyter_path(
     assert os.environ["JUPYTER_PATH"] == "/somewhere/else"  # a copy, not os.environ
 
 
+def test_served_notebooks_get_the_sectorwb_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    monkeypatch.setenv("JUPYTER_PATH", cli.voila_env()["JUPYTER_PATH"])
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert (
+        Path(spec.resource_dir) == cli.PACKAGE_DIR / "jupyter" / "kernels" / "python3"
+    )
+    # ipykernel's own launcher, without the debugger (see that folder's README).
+    assert spec.argv[0] == "python" and spec.argv[-2:] == ["-f", "{connection_file}"]
+    assert "ipykernel_launcher" in spec.argv[2] and "debugpy" in spec.argv[2]
+    assert "--HistoryManager.enabled=False" in spec.argv
+    assert spec.env == {"PYDANTIC_DISABLE_PLUGINS": "1"}
+
+
 def test_voila_env_without_jupyter_path_or_data_dir(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

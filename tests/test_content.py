@@ -3,13 +3,16 @@ reported with its file, line and field."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sectorwb import content
+from sectorwb import config, content
 from sectorwb.errors import ContentError
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -262,3 +265,105 @@ def test_id_different_from_file_name_is_a_problem(
         content.get("renamed")
     assert "'original'" in str(info.value)
     assert "original" not in [ws.id for ws in content.worksheets()]
+
+
+# -- the parse cache ------------------------------------------------------------------
+@pytest.fixture
+def trainer_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A trainer's folder with one worksheet, and a data directory of this test's own."""
+    folder = tmp_path / "trainer"
+    folder.mkdir()
+    (folder / "trainer_sheet.yaml").write_text(
+        MINIMAL.format(id="trainer_sheet", title="First Title", order=1),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(content.EXTRA_DIR_ENV, str(folder))
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path / "data"))
+    content._all.cache_clear()
+    return folder
+
+
+def _reload() -> None:
+    content._all.cache_clear()
+    content.worksheets()
+
+
+def test_a_page_after_the_first_needs_no_yaml_parser(
+    trainer_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _reload()
+    assert (config.data_dir() / content.CACHE_FILE).is_file()
+
+    def no_parsing(path: Path, _text: str) -> None:
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(content, "_parse", no_parsing)
+    _reload()
+    assert content.get("trainer_sheet").title == "First Title"
+    assert content.problems() == []
+
+
+def test_warm_cache_keeps_pyyaml_out_of_the_process(trainer_dir: Path) -> None:
+    _reload()
+    code = "import sys, sectorwb.content as c; c.worksheets(); print('yaml' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_an_edited_file_is_parsed_again(trainer_dir: Path) -> None:
+    _reload()
+    (trainer_dir / "trainer_sheet.yaml").write_text(
+        MINIMAL.format(id="trainer_sheet", title="Edited Title", order=1),
+        encoding="utf-8",
+    )
+    _reload()
+    assert content.get("trainer_sheet").title == "Edited Title"
+
+
+def test_cached_content_is_validated_like_a_file(trainer_dir: Path) -> None:
+    _reload()
+    cache = config.data_dir() / content.CACHE_FILE
+    saved = json.loads(cache.read_text(encoding="utf-8"))
+    for entry in saved["parsed"].values():
+        if entry["id"] == "trainer_sheet":
+            del entry["title"]
+    cache.write_text(json.dumps(saved), encoding="utf-8")
+
+    _reload()
+    with pytest.raises(ContentError, match="field title"):
+        content.get("trainer_sheet")
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"format": 0, "parsed": {}}', "[]"])
+def test_a_damaged_cache_is_ignored_and_rewritten(
+    trainer_dir: Path, damage: str
+) -> None:
+    _reload()
+    cache = config.data_dir() / content.CACHE_FILE
+    cache.write_text(damage, encoding="utf-8")
+    _reload()
+    assert content.get("trainer_sheet").title == "First Title"
+    assert json.loads(cache.read_text(encoding="utf-8"))["parsed"]
+
+
+def test_an_unwritable_data_dir_only_costs_time(
+    trainer_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(blocker))
+    _reload()
+    assert content.get("trainer_sheet").title == "First Title"
+    assert list(tmp_path.glob("**/*.tmp")) == []
+
+
+def test_yaml_that_json_cannot_keep_is_not_cached(trainer_dir: Path) -> None:
+    # An unquoted date is a date to YAML and text to JSON: such a file is parsed anew.
+    text = MINIMAL.format(id="trainer_sheet", title="2026-11-26", order=1)
+    (trainer_dir / "trainer_sheet.yaml").write_text(text, encoding="utf-8")
+    _reload()
+    saved = json.loads((config.data_dir() / content.CACHE_FILE).read_text("utf-8"))
+    assert "trainer_sheet" not in {e["id"] for e in saved["parsed"].values()}
+    assert content.problems()  # title must be text: the date is reported, as before
