@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sectorwb import maps
+from sectorwb import content, maps
 from sectorwb.figures import png_size, to_png, to_svg
 
 STAGES = ["Point of engagement", "Referrals", "Follow-through", "Services received"]
@@ -371,14 +371,11 @@ def test_knocks_flag_employer_fatigue():
 
 
 def test_per_year_covers_the_worksheet_choices():
-    assert maps.PER_YEAR == {
-        "Weekly": 52,
-        "Monthly": 12,
-        "Quarterly": 4,
-        "Twice a year": 2,
-        "Yearly": 1,
-        "Once": 1,
-    }
+    ws = content.load_file(content.PACKAGE_DIR / "many_tables_knocks.yaml")
+    knocks = next(t for p, t in ws.pictures() if p.kind == "knocks")
+    choices = knocks.column_options["How often"]
+    assert list(maps.PER_YEAR) == choices
+    assert list(maps.PER_YEAR.values()) == sorted(maps.PER_YEAR.values(), reverse=True)
 
 
 def test_two_hundred_knocks_show_the_top_targets_and_sum_up_the_rest():
