@@ -150,24 +150,27 @@ def _more_targets(counts: list[int]) -> str:
     what = count(len(counts), "more business or sector", "more businesses or sectors")
     if max(counts) == 1:
         return f"{what}, each knocked by one organization"
+    return f"{what}: {_breakdown(counts)}"
+
+
+def _breakdown(counts: list[int]) -> str:
+    """How many businesses each level of knocking holds, e.g. "2 at risk of ..."."""
     parts = [
         (sum(c >= FATIGUE_AT for c in counts), "at risk of employer fatigue"),
         (sum(c == 2 for c in counts), "knocked by 2 organizations"),
         (sum(c == 1 for c in counts), "knocked by one organization"),
     ]
-    return f"{what}: " + ", ".join(f"{n} {words}" for n, words in parts if n)
+    return ", ".join(f"{n} {words}" for n, words in parts if n)
 
 
 def _findings(
     order: list[str], targets: dict[str, _Target], names: Names, orgs: Names
 ) -> list[str]:
     many = [k for k in order if len(targets[k].organizations) > 1]
-    tired = sum(len(targets[k].organizations) >= FATIGUE_AT for k in many)
-    found = [
-        f"{count(len(order), 'business or sector is', 'businesses or sectors are')} knocked on by "
-        f"{count(len(orgs.keys()), 'organization', 'organizations')}: {tired} at risk of employer "
-        f"fatigue, {len(many) - tired} knocked by 2 organizations."
-    ]
+    knockers = count(len(orgs.keys()), "organization knocks", "organizations knock")
+    doors = count(len(order), "business or sector", "businesses or sectors")
+    counts = [len(targets[k].organizations) for k in order]
+    found = [f"{knockers} on {doors}: {_breakdown(counts)}."]
     sentences = []
     for k in many:
         t = targets[k]
