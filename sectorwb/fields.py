@@ -45,6 +45,10 @@ class Field(W.VBox):
     def _build(self) -> list[W.Widget]:
         raise NotImplementedError
 
+    def suggest(self, named: dict[str, list[str]]) -> None:
+        """Offer the team's named answers (e.g. its target sectors) where the question
+        asks for them, keeping free typing; most questions offer none."""
+
     _syncing = False
 
     @contextmanager
@@ -90,10 +94,10 @@ class TextField(Field):
         W.link((self, "value"), (self._box, "value"))
         return [self._box]
 
-    def suggest(self, items: list[str]) -> None:
-        """Offer these (e.g. the team's target sectors) while keeping free typing."""
-        if isinstance(self._box, W.Combobox):
-            self._box.options = tuple(dict.fromkeys(items))
+    def suggest(self, named: dict[str, list[str]]) -> None:
+        q: ShortText = self.question
+        if q.offers:
+            self._box.options = tuple(dict.fromkeys(named.get(q.offers, [])))
 
 
 class LongTextField(Field):
@@ -260,6 +264,11 @@ class TableField(Field):
             _dom_classes=("sectorwb-row",),
         )
         self._rows = lean(W.VBox)
+        # What the free-typed columns offer: the YAML's values, then the team's.
+        self._offered = {
+            c: tuple(q.column_suggestions.get(c, ()))
+            for c in q.typed_with_suggestions()
+        }
         add = lean(W.Button, description="Add a row", icon="plus")
         add.on_click(lambda _b: self._add_row())
         self._cells: list[list[W.Widget]] = []
@@ -278,8 +287,8 @@ class TableField(Field):
                 # Keep a saved value even if the YAML no longer lists it.
                 options = ["", *dict.fromkeys([*q.column_options[col], text])]
                 kind, extra = W.Dropdown, {"options": options}
-            elif col in q.column_suggestions:
-                options = q.column_suggestions[col]
+            elif col in self._offered:
+                options = self._offered[col]
                 kind, extra = W.Combobox, {"options": options, "ensure_option": False}
             else:
                 first = i == 0 and n > len(q.preset)
@@ -295,6 +304,17 @@ class TableField(Field):
             cell.observe(self._from_cells, names="value")
             cells.append(cell)
         return cells
+
+    def suggest(self, named: dict[str, list[str]]) -> None:
+        """Offer the team's named answers in the columns that ask for them."""
+        q: Table = self.question
+        for col, name in q.column_offers.items():
+            items = [*q.column_suggestions.get(col, ()), *named.get(name, [])]
+            self._offered[col] = tuple(dict.fromkeys(items))
+        for row in self._cells:
+            for col, cell in zip(q.columns, row, strict=True):
+                if col in q.column_offers:
+                    cell.options = self._offered[col]
 
     def _add_row(self) -> None:
         self.value = [*self._current(), {c: "" for c in self.question.columns}]

@@ -147,6 +147,9 @@ class Table(_Question):
     column_options: dict[str, list[str]] = {}
     # Columns typed freely, with these offered as you type (e.g. the manual's stages).
     column_suggestions: dict[str, list[str]] = {}
+    # Columns typed freely that also offer a named list of the team's answers (e.g. the
+    # support partners of the Step 1 roster), as `offers` does for a short text.
+    column_offers: dict[str, Annotated[str, Field(pattern=_ID)]] = {}
 
     @field_validator("columns")
     @classmethod
@@ -157,17 +160,21 @@ class Table(_Question):
 
     @model_validator(mode="after")
     def _options_for_known_columns(self) -> Table:
-        for name in ("column_options", "column_suggestions"):
+        for name in ("column_options", "column_suggestions", "column_offers"):
             unknown = set(getattr(self, name)) - set(self.columns)
             if unknown:
                 raise ValueError(f"{name} names unknown columns: {sorted(unknown)}")
-        both = set(self.column_options) & set(self.column_suggestions)
+        both = set(self.column_options) & (self.typed_with_suggestions())
         if both:
             raise ValueError(
                 f"columns {sorted(both)} have both column_options (pick one) and "
-                "column_suggestions (type freely); choose one"
+                "column_suggestions or column_offers (type freely); choose one"
             )
         return self
+
+    def typed_with_suggestions(self) -> set[str]:
+        """Columns typed freely with values offered as you type."""
+        return set(self.column_suggestions) | set(self.column_offers)
 
     def known(self) -> dict[str, list[str]]:
         """Each column's listed values, in the worksheet's order."""

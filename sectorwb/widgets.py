@@ -67,9 +67,12 @@ class WorksheetForm(W.VBox):
         self.pictures: list[Any] = []  # PictureView, one per picture
         self._sections = {s.id: self._section_box(s) for s in worksheet.sections}
         self._order: list[str] = []
+        self._named: dict[str, list[str]] = {}
         for field in self.fields.values():
             field.observe(self._changed, names="value")
             field.observe(self._react, names="value")
+            if field.question.provides:
+                field.observe(self._offer, names="value")
         self._react()
 
     def _header(self) -> list[W.Widget]:
@@ -181,11 +184,19 @@ class WorksheetForm(W.VBox):
         return spec.filename(self.worksheet, self.team), spec.mime, data
 
     def suggest(self, named: dict[str, list[str]]) -> None:
-        """Offer named team answers (e.g. target sectors) in the questions that ask."""
+        """Offer named team answers (e.g. target sectors) in the questions that ask;
+        what this page provides (e.g. the roster's partners) is offered as it is typed."""
+        self._named = named
+        self._offer()
+
+    def _offer(self, _change: Any = None) -> None:
+        named = dict(self._named)
         for q in self.worksheet.questions():
-            offers = getattr(q, "offers", None)
-            if offers:
-                self.fields[q.id].suggest(named.get(offers, []))
+            if q.provides:
+                items = [*named.get(q.provides, []), *q.items(self.fields[q.id].value)]
+                named[q.provides] = list(dict.fromkeys(items))
+        for field in self.fields.values():
+            field.suggest(named)
 
     def answers(self) -> dict[str, Any]:
         """What the form holds now (saved or not)."""

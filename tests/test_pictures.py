@@ -301,3 +301,49 @@ def _descendants(widget: W.Widget) -> list[W.Widget]:
 def test_png_size_rejects_other_files(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a PNG"):
         png_size(b"GIF89a" + bytes(30))
+
+
+# -- table columns that offer the team's named answers ---------------------------------
+def test_column_offers_must_name_columns_and_not_be_a_pick_list() -> None:
+    base = {"id": "t", "kind": "table", "text": "T", "columns": ["A", "B"]}
+    with pytest.raises(ValidationError, match="column_offers names unknown"):
+        Table.model_validate(base | {"column_offers": {"C": "support_partners"}})
+    with pytest.raises(ValidationError, match="choose one"):
+        Table.model_validate(
+            base | {"column_offers": {"A": "partners"}, "column_options": {"A": ["y"]}}
+        )
+    with pytest.raises(ValidationError, match="column_offers"):
+        Table.model_validate(base | {"column_offers": {"A": "Not An Id"}})
+
+
+def test_roster_partners_are_offered_in_the_connections_table_as_typed() -> None:
+    form = widgets.WorksheetForm(content.get("step1_support_team"))
+    form.suggest({"support_partners": ["Chamber"], "target_sectors": ["Health"]})
+    connections = form.fields["connections"]
+    org_cells = [
+        w
+        for w in _descendants(connections)
+        if isinstance(w, W.Combobox) and w.description.startswith("Organization,")
+    ]
+    assert len(org_cells) == 8
+    assert org_cells[0].options == ("Chamber",)
+
+    roster = copy.deepcopy(form.fields["roster"].value)
+    roster[0]["Organization"] = "Workforce center"
+    form.fields["roster"].value = roster  # typed on this page, not yet reloaded
+    assert org_cells[0].options == ("Chamber", "Workforce center")
+    connections.value = [
+        *connections.value,
+        dict.fromkeys(PICTURE_COLUMNS["connections"], ""),
+    ]
+    added = [w for w in _descendants(connections) if isinstance(w, W.Combobox)][-1]
+    assert added.description == "Organization, row 9"
+    assert added.options == ("Chamber", "Workforce center")
+    added.value = "Someone new"  # typing freely still works
+    assert connections.value[-1]["Organization"] == "Someone new"
+    lead = [
+        w
+        for w in _descendants(form.fields["lead_convener"])
+        if isinstance(w, W.Combobox)
+    ]
+    assert lead[0].options == ("Chamber", "Workforce center")
