@@ -46,15 +46,20 @@ def png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def chart_widget(chart: alt.TopLevelMixin, label: str) -> W.HTML:
-    """The chart as an accessible picture (role img, labelled) in an HTML widget."""
+def figure_html(chart: alt.TopLevelMixin, label: str, classes: str = "") -> str:
+    """The chart as an accessible picture: inline SVG in a figure with role img,
+    labelled for screen readers."""
     import html
 
-    svg = to_svg(chart)
-    return W.HTML(
-        f'<figure class="sectorwb-chart" role="img" aria-label="{html.escape(label)}">'
-        f"{svg}</figure>"
+    return (
+        f'<figure class="sectorwb-chart {classes}" role="img" '
+        f'aria-label="{html.escape(label)}">{to_svg(chart)}</figure>'
     )
+
+
+def chart_widget(chart: alt.TopLevelMixin, label: str) -> W.HTML:
+    """The chart in an HTML widget (see ``figure_html``)."""
+    return W.HTML(figure_html(chart, label))
 
 
 def manual_figure(figure: Figure) -> alt.Chart:

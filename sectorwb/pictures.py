@@ -15,7 +15,7 @@ import ipywidgets as W
 
 from . import maps
 from .export import Download
-from .figures import to_png, to_svg
+from .figures import figure_html, to_png
 from .schema import Picture, Table, Worksheet
 from .ui import Later, lean, message
 
@@ -32,11 +32,8 @@ def picture_html(picture: Picture, shown: maps.Drawing) -> str:
     """The picture as inline SVG with what it shows in words, for eyes and ears."""
     label = picture.title + (": " + " ".join(shown.findings) if shown.findings else "")
     findings = "".join(f"<li>{html.escape(f)}</li>" for f in shown.findings)
-    return (
-        f'<figure class="sectorwb-chart sectorwb-picture" role="img" '
-        f'aria-label="{html.escape(label)}"><div class="sectorwb-picture-scroll">'
-        f"{to_svg(shown.chart)}</div></figure>"
-        + (f'<ul class="sectorwb-findings">{findings}</ul>' if findings else "")
+    return figure_html(shown.chart, label, "sectorwb-picture") + (
+        f'<ul class="sectorwb-findings">{findings}</ul>' if findings else ""
     )
 
 

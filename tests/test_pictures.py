@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from sectorwb import content, export, packet, pictures, widgets
+from sectorwb import content, export, figures, packet, pictures, widgets
 from sectorwb.figures import png_size
 from sectorwb.schema import PICTURE_COLUMNS, Table, Worksheet
 from sectorwb.store import Store
@@ -230,7 +230,7 @@ def test_a_picture_that_fails_to_draw_says_so_and_the_form_keeps_saving(
     def broken(*_args: Any) -> None:
         raise RuntimeError("renderer missing")
 
-    monkeypatch.setattr(pictures, "to_svg", broken)
+    monkeypatch.setattr(figures, "to_svg", broken)
     form.bind(store, "Alpha")
     form.fields["knocks"].value = FATIGUE
     shown = _view(form, "knocks").image.value
