@@ -12,11 +12,23 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import AnswerTooLargeError, StoreError
+
+
+@dataclass(frozen=True)
+class Change:
+    """The latest saved value of one answer, as the change feed reports it."""
+
+    id: int
+    question: str
+    value: Any
+    saved_at: str
+
 
 # Large enough for any real answer, small enough that an accidental paste of a whole
 # document cannot bloat the file on every keystroke-debounced save.
@@ -33,6 +45,8 @@ CREATE TABLE IF NOT EXISTS answers (
     saved_at  TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS answers_by_sheet ON answers (team, worksheet, question, id);
+-- The change feed: "what did other pages save on this worksheet since row N".
+CREATE INDEX IF NOT EXISTS answers_feed ON answers (team, worksheet, id);
 CREATE TABLE IF NOT EXISTS teams (
     name       TEXT PRIMARY KEY,
     created_at TEXT NOT NULL
@@ -235,3 +249,28 @@ class Store:
         with self._cursor() as conn:
             rows = conn.execute("SELECT name FROM teams ORDER BY name COLLATE NOCASE")
             return [r[0] for r in rows]
+
+    def last_id(self, team: str, worksheet: str) -> int:
+        """The id of the newest row of one worksheet (0 when none): where a page's
+        change feed starts. Read it before the answers, so no save falls between."""
+        with self._cursor() as conn:
+            row = conn.execute(
+                "SELECT MAX(id) FROM answers WHERE team = ? AND worksheet = ?",
+                (team, worksheet),
+            ).fetchone()
+        return row[0] or 0
+
+    def changes(self, team: str, worksheet: str, after: int) -> list[Change]:
+        """The latest row of each answer saved after row ``after``, oldest first.
+
+        One indexed range query: cheap enough for every open page to ask every few
+        seconds.
+        """
+        with self._cursor() as conn:
+            rows = conn.execute(
+                "SELECT id, question, value, saved_at FROM answers WHERE id IN ("
+                " SELECT MAX(id) FROM answers WHERE team = ? AND worksheet = ?"
+                " AND id > ? GROUP BY question) ORDER BY id",
+                (team, worksheet, after),
+            ).fetchall()
+        return [Change(i, q, json.loads(v), t) for i, q, v, t in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import datetime as dt
 import html
@@ -10,11 +11,11 @@ from typing import Any
 
 import ipywidgets as W
 
-from . import export
+from . import export, live
 from .errors import AnswerTooLargeError, SectorwbError
 from .fields import field_for
 from .schema import Section, Worksheet
-from .store import MAX_ANSWER_CHARS, Store
+from .store import MAX_ANSWER_CHARS, Change, Store
 from .ui import Later, lean, message, shared_layout, text_block, text_html
 
 FileData = tuple[str, str, bytes]  # file name, MIME type, content
@@ -58,9 +59,14 @@ class WorksheetForm(W.VBox):
         self.store: Store | None = None
         self.team: str | None = None
         self._pending: dict[str, Any] = {}
-        self._base: dict[str, Any] = {}  # answers as last loaded or saved
+        self._base: dict[str, Any] = {}  # answers as the store last had them
+        # What each answer this page typed into was before it did (see live.follow).
+        self._origin: dict[str, Any] = {}
+        self._last_id = 0  # the change feed's position (see live)
         self._loading = False
         self._later = Later()
+        # Another laptop changed an answer this page worked on: always in view.
+        self.conflicts = lean(W.VBox, _dom_classes=("sectorwb-conflicts",))
         # A check's warning shows under the last question it reads.
         self._warnings = {c.refs()[-1]: lean(W.VBox) for c in worksheet.checks}
         self.explorers: list[W.Widget] = []
@@ -166,7 +172,12 @@ class WorksheetForm(W.VBox):
         if order != self._order:
             self._order = order
             sections = [self._sections[i] for i in order]
-            self.children = [*self._header(), *sections, *self._footer()]
+            self.children = [
+                *self._header(),
+                self.conflicts,
+                *sections,
+                *self._footer(),
+            ]
         today = dt.date.today()
         notes: dict[str, list[W.Widget]] = {k: [] for k in self._warnings}
         for check in self.worksheet.checks:
@@ -203,15 +214,11 @@ class WorksheetForm(W.VBox):
         return {qid: f.value for qid, f in self.fields.items()}
 
     def bind(self, store: Store, team: str) -> None:
-        """Show the team's saved answers; from now on every change is saved."""
+        """Show the team's saved answers; from now on every change is saved, and
+        other laptops' saves show up here within a few seconds."""
+        self._last_id = store.last_id(team, self.worksheet.id)
         saved = store.answers(team, self.worksheet.id)
-        self._loading = True
-        try:
-            for qid, field in self.fields.items():
-                if qid in saved:
-                    field.value = saved[qid]
-        finally:
-            self._loading = False
+        self._set_saved({q: v for q, v in saved.items() if q in self.fields})
         self.store, self.team = store, team
         self._base = self.answers()
         for view in self.pictures:
@@ -219,27 +226,92 @@ class WorksheetForm(W.VBox):
         self.status.show(
             "saved" if saved else "idle", "(answers loaded)" if saved else ""
         )
+        if live.Poller(self.sync).start():
+            # In a kernel: what is still waiting for a pause in typing is written
+            # when the kernel shuts down (the page closed or reloaded).
+            atexit.register(self.flush)
 
     def _changed(self, change: Any) -> None:
         if self._loading or self.store is None:
             return
-        self._pending[change["owner"].question.id] = change["new"]
+        qid = change["owner"].question.id
+        self._pending[qid] = change["new"]
+        self._origin.setdefault(qid, self._base.get(qid))
         self.status.show("pending")
         self._later(SAVE_DELAY_S, self.flush)
+
+    def sync(self) -> None:
+        """Take in what other laptops of the team saved since the last look."""
+        if self.store is None or self.team is None:
+            return
+        for change in self.store.changes(self.team, self.worksheet.id, self._last_id):
+            self._last_id = max(self._last_id, change.id)
+            if change.question in self.fields:  # else the YAML no longer asks it
+                self._receive(change)
+
+    def _receive(self, change: Change) -> None:
+        qid, field = change.question, self.fields[change.question]
+        mine = field.value
+        outcome = live.follow(
+            self._base.get(qid),
+            mine,
+            change.value,
+            pending=qid in self._pending,
+            origin=self._origin.get(qid),
+        )
+        self._base[qid] = change.value
+        if outcome.action in ("apply", "replaced"):
+            self._pending.pop(qid, None)
+            if outcome.action == "replaced":
+                self._origin.pop(qid)  # offered in the notice; typing starts anew
+            self._set_saved({qid: outcome.value})
+        elif outcome.action == "merge":
+            field.value = outcome.value  # saved like typing
+        if outcome.action in ("conflict", "replaced"):
+            other = change.value if outcome.action == "conflict" else mine
+            self._notify(qid, outcome, other, change.saved_at)
+
+    def _notify(self, qid: str, outcome: live.Outcome, other: Any, at: str) -> None:
+        field = self.fields[qid]
+
+        def choose(value: Any) -> None:
+            field.value = value  # saved like typing
+
+        def done(notice: W.Widget) -> None:
+            self.conflicts.children = [
+                n for n in self.conflicts.children if n is not notice
+            ]
+            notice.close()
+
+        notice = live.ConflictNotice(
+            field.question.text, outcome, other, at, choose, done
+        )
+        earlier = [
+            n for n in self.conflicts.children if n.question == field.question.text
+        ]
+        for old in earlier:
+            old.close()
+        self.conflicts.children = [
+            *(n for n in self.conflicts.children if n not in earlier),
+            notice,
+        ]
 
     def flush(self) -> None:
         """Write every pending change now; on failure keep them and retry later."""
         if not self._pending or self.store is None or self.team is None:
             return
-        pending, self._pending = self._pending, {}
         try:
-            # Another laptop of the same team may have saved since this page loaded:
-            # keep its edits and put this page's on top (a table merges cell by cell).
-            theirs = self.store.answers(self.team, self.worksheet.id)
-            pending = {
-                q: merge_answer(self._base.get(q), v, theirs.get(q, self._base.get(q)))
-                for q, v in pending.items()
-            }
+            # Another laptop of the same team may have saved since the last look:
+            # take its edits in first (a table merges cell by cell; a clash is shown).
+            self.sync()
+        except SectorwbError as exc:
+            self.status.show("failed", str(exc))
+            self._later(RETRY_DELAY_S, self.flush, now_without_loop=False)
+            return
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        try:
             at = self.store.save(self.team, self.worksheet.id, pending)
         except AnswerTooLargeError as exc:
             # The rest was saved; the oversized answer waits for the team to shorten
@@ -253,13 +325,13 @@ class WorksheetForm(W.VBox):
             self.status.show("failed", str(exc))
             self._later(RETRY_DELAY_S, self.flush, now_without_loop=False)
             return
-        self._show_merged(pending)
+        self._base |= pending
         local = dt.datetime.fromisoformat(at).astimezone().strftime("%H:%M:%S")
         self.status.show("saved", f"at {local}")
 
-    def _show_merged(self, saved: dict[str, Any]) -> None:
-        self._base |= saved
-        self._loading = True  # what was just saved need not be saved again
+    def _set_saved(self, saved: dict[str, Any]) -> None:
+        """Show answers as the store has them (not a change to save again)."""
+        self._loading = True
         try:
             for qid, value in saved.items():
                 self.fields[qid].value = value
@@ -276,28 +348,6 @@ class WorksheetForm(W.VBox):
             "shorten it and it saves. Your other answers and the earlier saved version "
             "are kept."
         )
-
-
-def merge_answer(base: Any, mine: Any, theirs: Any) -> Any:
-    """Three-way merge of one answer: what this page changed since ``base`` wins, the
-    rest comes from ``theirs`` (the latest saved); dicts by key, tables cell by cell."""
-    if mine == base:
-        return theirs
-    if theirs == base:
-        return mine
-    if isinstance(mine, dict) and isinstance(theirs, dict):
-        b = base if isinstance(base, dict) else {}
-        keys = dict.fromkeys([*theirs, *mine])
-        return {k: merge_answer(b.get(k), mine.get(k), theirs.get(k)) for k in keys}
-    rows = (mine, theirs)
-    if all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows):
-        b = base if isinstance(base, list) else []
-        n = max(len(mine), len(theirs))
-        pick = [
-            (r[i] if i < len(r) else {}) for r in (b, mine, theirs) for i in range(n)
-        ]
-        return [merge_answer(pick[i], pick[n + i], pick[2 * n + i]) for i in range(n)]
-    return mine
 
 
 class Downloads(W.VBox):

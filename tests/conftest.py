@@ -284,12 +284,11 @@ def _wait_until_serving(server: VoilaServer) -> str | None:
     return problem
 
 
-@pytest.fixture(scope="session")
-def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
-    """``sectorwb``'s own Voila command and environment on a free loopback port."""
-    port = _free_loopback_port()
-    log_path = session_dir / "voila.log"
-    with log_path.open("wb") as log:
+def start_voila(data_dir: Path, log_path: Path, port: int | None = None) -> VoilaServer:
+    """Start ``sectorwb``'s own Voila command and environment on a loopback port and
+    wait until it serves; fails the test with Voila's log when it does not."""
+    port = port or _free_loopback_port()
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             voila_command(WORKBOOKS, port),
             env=voila_env(data_dir),
@@ -311,16 +310,27 @@ def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
     problem = _wait_until_serving(server)
     if problem:
         log_text = server.log()
-        _stop(process, server.kernel_processes())
+        stop_voila(server)
         pytest.fail(
             f"Voila did not serve {server.url(START_PAGE)} within "
             f"{SERVER_START_TIMEOUT_S} s ({problem}). Its log:\n{log_text}",
             pytrace=False,
         )
+    return server
+
+
+def stop_voila(server: VoilaServer) -> None:
+    _stop(server.process, server.kernel_processes())
+
+
+@pytest.fixture(scope="session")
+def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
+    """The session's server: ``sectorwb``'s Voila on a free loopback port."""
+    server = start_voila(data_dir, session_dir / "voila.log")
     try:
         yield server
     finally:
-        _stop(process, server.kernel_processes())
+        stop_voila(server)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -596,22 +596,6 @@ def test_named_answers_collects_provided_items(monkeypatch, tmp_path) -> None:
 
 
 # -- two laptops on one team: a save merges with what the other saved ----------------
-def test_merge_answer_keeps_the_other_laptops_cells() -> None:
-    base = [{"A": "", "B": ""}, {"A": "", "B": ""}]
-    mine = [{"A": "mine", "B": ""}, {"A": "", "B": ""}]
-    theirs = [{"A": "", "B": ""}, {"A": "theirs", "B": ""}]
-    merged = widgets.merge_answer(base, mine, theirs)
-    assert merged == [{"A": "mine", "B": ""}, {"A": "theirs", "B": ""}]
-    assert widgets.merge_answer("a", "a", "c") == "c"  # untouched here: latest wins
-    assert widgets.merge_answer("a", "b", "c") == "b"  # both typed: this page wins
-    yes = widgets.merge_answer(
-        {"answer": None, "notes": ""},
-        {"answer": "Yes", "notes": ""},
-        {"answer": None, "notes": "theirs"},
-    )
-    assert yes == {"answer": "Yes", "notes": "theirs"}
-
-
 def test_flush_merges_with_a_save_from_another_form(tmp_path) -> None:
     store = Store(tmp_path / "a.sqlite3")
     ws = content.get("preparing_to_launch")
