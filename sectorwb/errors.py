@@ -19,6 +19,11 @@ class StoreError(SectorwbError):
     """The answer database cannot be read or written (locked, read-only, corrupt)."""
 
 
+class ConcurrentSaveError(StoreError):
+    """Another page saved the worksheet after the row a save was based on; nothing
+    was written, so the page can take that save in and try again."""
+
+
 class AnswerTooLargeError(SectorwbError):
     """Answers larger than the store accepts; ``sizes`` maps question id -> length."""
 

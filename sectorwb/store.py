@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import AnswerTooLargeError, StoreError
+from .errors import AnswerTooLargeError, ConcurrentSaveError, StoreError
 
 
 @dataclass(frozen=True)
@@ -167,11 +167,19 @@ class Store:
                 self._conn = None
 
     # -- writes -----------------------------------------------------------------
-    def save(self, team: str, worksheet: str, answers: dict[str, Any]) -> str:
+    def save(
+        self,
+        team: str,
+        worksheet: str,
+        answers: dict[str, Any],
+        after: int | None = None,
+    ) -> str:
         """Append one row per answer in a single transaction; returns the save time.
 
         Answers over the size limit are left out and reported together afterwards
-        (AnswerTooLargeError), so one pasted document cannot block the others.
+        (AnswerTooLargeError), so one pasted document cannot block the others. With
+        ``after``, nothing is written when the worksheet has a row newer than that
+        (ConcurrentSaveError): the page's merge was based on an older state.
         """
         rows, too_large = [], {}
         for question, value in answers.items():
@@ -183,6 +191,17 @@ class Store:
         at = _now()
         if rows:
             with self._cursor(write=True) as conn:
+                if (
+                    after is not None
+                    and conn.execute(
+                        "SELECT 1 FROM answers WHERE team = ? AND worksheet = ? AND id > ?"
+                        " LIMIT 1",
+                        (team, worksheet, after),
+                    ).fetchone()
+                ):
+                    raise ConcurrentSaveError(
+                        "Another laptop of this team saved this worksheet just now."
+                    )
                 conn.execute(
                     "INSERT OR IGNORE INTO teams (name, created_at) VALUES (?, ?)",
                     (team, at),

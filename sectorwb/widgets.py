@@ -12,7 +12,12 @@ from typing import Any
 import ipywidgets as W
 
 from . import export, live
-from .errors import AnswerTooLargeError, SectorwbError
+from .errors import (
+    AnswerTooLargeError,
+    ConcurrentSaveError,
+    SectorwbError,
+    StoreError,
+)
 from .fields import field_for
 from .schema import Section, Worksheet
 from .store import MAX_ANSWER_CHARS, Change, Store
@@ -21,6 +26,7 @@ from .ui import Later, lean, message, shared_layout, text_block, text_html
 FileData = tuple[str, str, bytes]  # file name, MIME type, content
 SAVE_DELAY_S = 0.6  # wait for a pause in typing before writing
 RETRY_DELAY_S = 5.0  # after a failed save (database locked, ...)
+SAVE_TRIES = 5  # each retry means another laptop saved in between: rare
 
 
 class SaveStatus(W.HTML):
@@ -301,33 +307,46 @@ class WorksheetForm(W.VBox):
         if not self._pending or self.store is None or self.team is None:
             return
         try:
-            # Another laptop of the same team may have saved since the last look:
-            # take its edits in first (a table merges cell by cell; a clash is shown).
-            self.sync()
-        except SectorwbError as exc:
-            self.status.show("failed", str(exc))
-            self._later(RETRY_DELAY_S, self.flush, now_without_loop=False)
-            return
-        pending, self._pending = self._pending, {}
-        if not pending:
-            return
-        try:
-            at = self.store.save(self.team, self.worksheet.id, pending)
+            at = self._save_pending()
         except AnswerTooLargeError as exc:
             # The rest was saved; the oversized answer waits for the team to shorten
             # it (retrying would fail the same way).
-            kept = {q: pending[q] for q in exc.sizes if q in pending} or pending
-            self._pending = kept | self._pending
             self.status.show("failed", self._too_large(exc.sizes))
             return
         except SectorwbError as exc:
-            self._pending = pending | self._pending
             self.status.show("failed", str(exc))
             self._later(RETRY_DELAY_S, self.flush, now_without_loop=False)
             return
-        self._base |= pending
         local = dt.datetime.fromisoformat(at).astimezone().strftime("%H:%M:%S")
         self.status.show("saved", f"at {local}")
+
+    def _save_pending(self) -> str:
+        """Take in what other laptops saved, then write this page's changes on top
+        (a table merges cell by cell; a clash is shown). A save that another
+        laptop's overtook in between is taken in and tried again."""
+        for _attempt in range(SAVE_TRIES):
+            self.sync()
+            pending = dict(self._pending)
+            try:
+                at = self.store.save(
+                    self.team, self.worksheet.id, pending, after=self._last_id
+                )
+            except ConcurrentSaveError:
+                continue
+            except AnswerTooLargeError as exc:
+                self._saved({q: v for q, v in pending.items() if q not in exc.sizes})
+                raise
+            self._saved(pending)
+            return at
+        raise StoreError(
+            "Other laptops of this team are saving this worksheet at the same moment. "
+            "Your text is still on the page; saving retries automatically."
+        )
+
+    def _saved(self, values: dict[str, Any]) -> None:
+        self._base |= values
+        for qid in values:
+            self._pending.pop(qid, None)
 
     def _set_saved(self, saved: dict[str, Any]) -> None:
         """Show answers as the store has them (not a change to save again)."""

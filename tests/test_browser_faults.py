@@ -70,6 +70,16 @@ def test_closing_the_tab_right_after_typing_keeps_the_text(
     )
 
 
+def test_a_kernel_shut_down_during_the_pause_in_typing_saves_first(
+    page: Any, voila_server: Any, team: str
+) -> None:
+    open_worksheet(page, voila_server, team)
+    page.get_by_label("Target Sector:").fill("Waiting for the pause")
+    expect(page.locator(".sectorwb-status")).to_contain_text("Saving")
+    voila_server.shutdown_kernel(kernel_id(page))  # as Voila does when a tab closes
+    wait_db(voila_server, team, {"target_sector": "Waiting for the pause"})
+
+
 def test_a_saved_page_leaves_without_a_question(
     page: Any, voila_server: Any, team: str, wait_saved: Callable[..., None]
 ) -> None:

@@ -181,3 +181,24 @@ def test_a_table_merges_cell_by_cell_across_laptops(laptops, store: Store) -> No
     assert [r["Timeline"] for r in saved[:2]] == ["June", "July"]
     assert one.fields["next_steps"].value == saved
     assert _notices(one) == _notices(two) == []
+
+
+def test_a_save_overtaken_between_look_and_write_is_taken_in_and_retried(
+    laptops, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, _two = laptops
+    real_save = store.save
+    overtaken = []
+
+    def another_laptop_first(*args, **kwargs):
+        if not overtaken:  # just after this page looked at the feed
+            overtaken.append(True)
+            real_save("T", SHEET, {"target_sector": "Saved by the other laptop"})
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save", another_laptop_first)
+    one.fields["target_sector"].value = "Typed here"
+    assert store.answers("T", SHEET)["target_sector"] == "Typed here"
+    [notice] = _notices(one)
+    assert "Saved by the other laptop" in notice.children[0].value
+    assert "All changes saved" in one.status.value

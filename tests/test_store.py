@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sectorwb import store as store_module
-from sectorwb.errors import AnswerTooLargeError, StoreError
+from sectorwb.errors import AnswerTooLargeError, ConcurrentSaveError, StoreError
 from sectorwb.store import Store
 
 
@@ -267,3 +267,31 @@ def test_answer_at_the_limit_is_saved(store: Store) -> None:
     assert store.answers("Alpha", "ws") == {"q": value}
     with pytest.raises(AnswerTooLargeError):
         store.save("Alpha", "ws", {"q": value + "y"})
+
+
+# -- the change feed ------------------------------------------------------------------
+def test_changes_give_the_latest_row_of_each_answer_after_a_row(store: Store) -> None:
+    assert store.last_id("A", "ws") == 0
+    store.save("A", "ws", {"q1": "one", "q2": "two"})
+    start = store.last_id("A", "ws")
+    store.save("A", "ws", {"q1": "one, edited"})
+    store.save("A", "ws", {"q1": "one, edited again"})
+    store.save("A", "other", {"q1": "not this worksheet"})
+    store.save("B", "ws", {"q1": "not this team"})
+    [change] = store.changes("A", "ws", after=start)
+    assert (change.question, change.value) == ("q1", "one, edited again")
+    assert change.id == store.last_id("A", "ws")
+    assert change.saved_at.endswith("+00:00")
+    assert store.changes("A", "ws", after=change.id) == []
+    assert [c.question for c in store.changes("A", "ws", after=0)] == ["q2", "q1"]
+
+
+def test_a_save_based_on_an_old_row_writes_nothing(store: Store) -> None:
+    store.save("A", "ws", {"q": "first"})
+    seen = store.last_id("A", "ws")
+    store.save("A", "ws", {"q": "another laptop"})
+    with pytest.raises(ConcurrentSaveError):
+        store.save("A", "ws", {"q": "based on first"}, after=seen)
+    assert store.answers("A", "ws") == {"q": "another laptop"}
+    store.save("A", "ws", {"q": "based on the latest"}, after=store.last_id("A", "ws"))
+    assert store.answers("A", "ws") == {"q": "based on the latest"}
