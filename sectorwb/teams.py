@@ -1,4 +1,5 @@
-"""Team names: validated before they reach the store, and read from a page's URL."""
+"""Team names: validated before they reach the store, matched whatever their case,
+and read from a page's URL."""
 
 from __future__ import annotations
 
