@@ -75,7 +75,7 @@ def _team_picker(page: _Page, store: Store, on_team: Callable[[str], None]) -> W
 
     def submit(_w: object) -> None:
         try:
-            team = teams.validate(name.value)
+            team = _resolve(store, name.value)
         except SectorwbError as exc:
             page.notice(str(exc))
             return
@@ -91,6 +91,16 @@ def _team_picker(page: _Page, store: Store, on_team: Callable[[str], None]) -> W
     return W.VBox([intro, name, go])
 
 
+def _resolve(store: Store, raw: object) -> str:
+    """The team a typed or linked name opens: "metro health" opens the stored
+    "Metro Health" (see ``teams.resolve``)."""
+    try:
+        known = store.teams_first_seen()
+    except SectorwbError:
+        known = []  # opening the team's answers then says what is wrong with the store
+    return teams.resolve(raw, known)
+
+
 def _choose_team(
     page: _Page, store: Store, query: str, on_team: Callable[[str], None]
 ) -> None:
@@ -98,7 +108,7 @@ def _choose_team(
     raw = teams.from_query(query)
     if raw is not None:
         try:
-            on_team(teams.validate(raw))
+            on_team(_resolve(store, raw))
             return
         except SectorwbError as exc:
             page.notice(f"The team name in this link cannot be used. {exc}")

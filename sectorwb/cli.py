@@ -12,10 +12,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import config, content, regions
+from . import config, content, regions, teams
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
+from .store import Store
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -138,7 +139,35 @@ def cmd_check(_args: argparse.Namespace) -> int:
         print(f"ok  {ws.id}: {len(ws.questions())} questions")
     for problem in content.problems():
         print(f"BAD {problem}")
-    return 1 if content.problems() else 0
+    collided = _check_team_names(config.db_path())
+    return 1 if content.problems() or collided else 0
+
+
+def _check_team_names(db: Path) -> bool:
+    """Report stored team names that are one team apart from case or spacing
+    (stored before names were matched that way); True when there are any."""
+    if not db.exists():
+        return False  # no answers yet, and a check must not create the database
+    store = Store(db)
+    try:
+        counts = dict(store.team_answer_counts())
+    finally:
+        store.close()
+    groups = teams.collisions(list(counts))
+    for names in groups:
+        spellings = [
+            f"“{n}” ({counts[n]} saved answer{'' if counts[n] == 1 else 's'})"
+            for n in names
+        ]
+        listed = ", ".join(spellings[:-1]) + " and " + spellings[-1]
+        print(
+            f"BAD teams {listed} in {db} are one team name apart from case, width "
+            "or spacing. Nothing was merged: each spelling still opens its own "
+            "answers. Ask the team which spelling to keep."
+        )
+    if not groups:
+        print(f"ok  teams: {len(counts)} team names in {db}, no two alike")
+    return bool(groups)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     nbs.add_argument("--out", default=str(default_workbooks()))
     nbs.set_defaults(func=cmd_notebooks)
 
-    check = sub.add_parser("check", help="load and validate every worksheet YAML")
+    check = sub.add_parser(
+        "check", help="validate every worksheet YAML and the stored team names"
+    )
     check.set_defaults(func=cmd_check)
     _register_lmi(sub)
     return parser

@@ -19,6 +19,26 @@ ANSWER_COLUMNS = ["Section", "Question", "Answer"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# XML 1.0 cannot hold C0 controls other than tab, LF and CR, lone surrogates, or
+# U+FFFE/U+FFFF; openpyxl and python-docx refuse to write them (issue 10).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_char(match: re.Match[str]) -> str:
+    # A vertical tab is PowerPoint's line break and a form feed Word's page break:
+    # both arrive in pasted text and mean "new line". A lone surrogate stands for a
+    # character that was lost on the way. Anything else is noise.
+    char = match.group()
+    if char in "\x0b\x0c":
+        return "\n"
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
+def xml_text(text: str) -> str:
+    """Team text that an XLSX or DOCX file can hold (the store keeps it as typed)."""
+    return _NOT_XML.sub(_xml_char, text)
+
+
 def safe_cell(text: str) -> str:
     """Team text as a spreadsheet shows it, never as a formula it would run."""
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -70,7 +90,13 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([safe_cell(c) for c in columns])
     writer.writerows([safe_cell(str(c)) for c in row] for row in rows)
-    return buf.getvalue().encode("utf-8-sig")
+    return utf8("\ufeff" + buf.getvalue())
+
+
+def utf8(text: str) -> bytes:
+    """A text file's bytes; a lone surrogate (half of a character lost on the way)
+    becomes "?" instead of failing the whole download."""
+    return text.encode("utf-8", "replace")
 
 
 def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
@@ -86,7 +112,7 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
         for r, row in enumerate([list(columns), *rows], start=1):
             for c, text in enumerate(row, start=1):
                 cell = sheet.cell(row=r, column=c)
-                cell.value = safe_cell(str(text))
+                cell.value = safe_cell(xml_text(str(text)))
                 cell.data_type = "s"  # never a formula, whatever the text
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 if r == 1:
@@ -99,8 +125,14 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
-    # Excel forbids []:*?/\ and a leading or trailing apostrophe in sheet names.
-    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip(" '")[:31].strip(" '") or "Sheet"
+    # Excel forbids []:*?/\ and a leading or trailing apostrophe in sheet names; a
+    # sheet tab is one line.
+    base = (
+        re.sub(r"[\[\]:*?/\\]", " ", " ".join(xml_text(name).split()))
+        .strip(" '")[:31]
+        .strip(" '")
+        or "Sheet"
+    )
     title, n = base, 2
     while title.lower() in used:
         suffix = f" ({n})"
@@ -109,13 +141,24 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
+# Backslash-escaped so that no bracket in team text can open a link, an image or a
+# reference ("[x](javascript:...)", "![x](http://host/beacon)", "[x]: url"); angle
+# brackets (autolinks, HTML) are escaped as HTML. Everything else stays as typed.
+_MD_LINK = re.compile(r"([\\\[\]])")
+
+
+def _md_escape(text: str) -> str:
+    return _MD_LINK.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def md_text(text: str) -> str:
-    """Team text safe inside Markdown, also when a viewer renders it as HTML."""
-    return html.escape(text, quote=False).replace("\n", "  \n")
+    """Team text safe inside Markdown, also when a viewer renders it as HTML: shown
+    as typed, never as markup, a link or an image."""
+    return _md_escape(text).replace("\n", "  \n")
 
 
 def md_cell(text: str) -> str:
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", "<br>")
+    return _md_escape(text).replace("|", "\\|").replace("\n", "<br>")
 
 
 def md_table(columns: Sequence[str], rows: Rows) -> str:
@@ -213,6 +256,6 @@ DOWNLOADS = (
         "Markdown",
         "worksheet.md",
         "text/markdown",
-        lambda ws, team, a: to_markdown(ws, team, a).encode("utf-8"),
+        lambda ws, team, a: utf8(to_markdown(ws, team, a)),
     ),
 )

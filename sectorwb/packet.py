@@ -15,6 +15,8 @@ from .export import (
     md_text,
     to_markdown,
     to_xlsx,
+    utf8,
+    xml_text,
 )
 from .schema import Worksheet
 from .teams import file_slug
@@ -43,33 +45,36 @@ def packet_xlsx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
 
 
 def packet_docx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
-    """A Word document: each worksheet's questions and answers, then its table."""
+    """A Word document: each worksheet's questions and answers, then its table.
+    Every text goes through ``xml_text``: Word's XML cannot hold a pasted control
+    character, and one would otherwise fail the whole packet."""
     from docx import Document  # only the start page's packet download pays for it
 
     doc = Document()
-    doc.add_heading(f"Team packet: {team}", level=0)
+    doc.add_heading(xml_text(f"Team packet: {team}"), level=0)
     doc.add_paragraph(f"Downloaded {dt.date.today().isoformat()}.")
     for ws in sheets:
         ws_answers = answers.get(ws.id, {})
-        doc.add_heading(ws.title, level=1)
-        doc.add_paragraph(f"Source: {ws.source.document}, {ws.source.section}")
+        doc.add_heading(xml_text(ws.title), level=1)
+        doc.add_paragraph(
+            xml_text(f"Source: {ws.source.document}, {ws.source.section}")
+        )
         section_title = None
         for section, question, answer in answer_rows(ws, ws_answers):
             if section != section_title:
-                doc.add_heading(section, level=2)
+                doc.add_heading(xml_text(section), level=2)
                 section_title = section
-            doc.add_paragraph().add_run(question).bold = True
-            doc.add_paragraph(answer or "(no answer)")
+            doc.add_paragraph().add_run(xml_text(question)).bold = True
+            doc.add_paragraph(xml_text(answer) or "(no answer)")
         _add_pictures(doc, ws, ws_answers)
         columns, rows = action_rows(ws, ws_answers)
-        doc.add_heading(ws.action_table.title, level=2)
+        doc.add_heading(xml_text(ws.action_table.title), level=2)
         table = doc.add_table(rows=1, cols=len(columns))
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, columns, strict=True):
-            cell.text = text
-        for row in rows:
-            for cell, text in zip(table.add_row().cells, row, strict=True):
-                cell.text = text
+        lines = [table.rows[0].cells, *(table.add_row().cells for _ in rows)]
+        for cells, texts in zip(lines, [columns, *rows], strict=True):
+            for cell, text in zip(cells, texts, strict=True):
+                cell.text = xml_text(text)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -86,7 +91,7 @@ def _add_pictures(doc: Any, ws: Worksheet, answers: dict[str, Any]) -> None:
     from .pictures import drawings
 
     for picture, shown in drawings(ws, answers):
-        doc.add_heading(picture.title, level=2)
+        doc.add_heading(xml_text(picture.title), level=2)
         png = to_png(shown.chart)
         width, height = png_size(png)
         # A tall map (50 programs) fits the page height instead of the width.
@@ -97,7 +102,7 @@ def _add_pictures(doc: Any, ws: Worksheet, answers: dict[str, Any]) -> None:
         )
         doc.add_picture(io.BytesIO(png), **size)
         for finding in shown.findings:
-            doc.add_paragraph(finding, style="List Bullet")
+            doc.add_paragraph(xml_text(finding), style="List Bullet")
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ PACKET_DOWNLOADS = (
         "Team packet (Markdown)",
         "md",
         "text/markdown",
-        lambda s, t, a: packet_markdown(s, t, a).encode("utf-8"),
+        lambda s, t, a: utf8(packet_markdown(s, t, a)),
     ),
     PacketDownload(
         "Action tables (Excel)",

@@ -293,3 +293,19 @@ class Store:
                 (team, worksheet, after),
             ).fetchall()
         return [Change(i, q, json.loads(v), t) for i, q, v, t in rows]
+
+    def teams_first_seen(self) -> list[str]:
+        """Every team name, the first stored first (a team's spelling is the one it
+        was first saved under)."""
+        with self._cursor() as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM teams ORDER BY rowid")]
+
+    def team_answer_counts(self) -> list[tuple[str, int]]:
+        """Every team name, first stored first, with its number of answered questions."""
+        with self._cursor() as conn:
+            rows = conn.execute(
+                "SELECT t.name, COUNT(a.question) FROM teams t LEFT JOIN ("
+                " SELECT DISTINCT team, worksheet, question FROM answers) a"
+                " ON a.team = t.name GROUP BY t.rowid ORDER BY t.rowid"
+            )
+            return [(name, count) for name, count in rows]

@@ -1,9 +1,11 @@
-"""Team names: validated before they reach the store, and read from a page's URL."""
+"""Team names: validated before they reach the store, matched whatever their case,
+and read from a page's URL."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from urllib.parse import parse_qs, quote, urlencode
 
 from .errors import TeamNameError
@@ -15,8 +17,49 @@ MAX_LENGTH = 60
 _ALLOWED = re.compile(r"^\w[\w .,'&()+-]*$")
 
 
+# Scripts whose letters look alike ("М" and "M", "е" and "e", "ο" and "o"): a name
+# that mixes them is almost always a slip of the keyboard layout or an impostor.
+_LOOK_ALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
 def validate(name: object) -> str:
     """The cleaned team name, or TeamNameError saying what to change."""
+    cleaned = _clean(name)
+    _one_script(cleaned)
+    return cleaned
+
+
+def key(name: str) -> str:
+    """What makes two spellings one team: case, width, ligatures and spacing aside
+    ("METRO  HEALTH", "ｍetro health" and "Metro Health" share a key)."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def resolve(name: object, known: Sequence[str]) -> str:
+    """The team a typed or linked name opens: the stored name spelt exactly so, else
+    the first stored spelling with the same key, else the new (validated) name.
+
+    ``known`` is every stored team name in the order first seen. An exact match wins
+    so that, while two stored spellings collide (``sectorwb check`` reports them),
+    each still opens its own answers; it also keeps a name stored before the
+    one-script rule reachable."""
+    cleaned = _clean(name)
+    if cleaned in known:
+        return cleaned
+    same = [team for team in known if key(team) == key(cleaned)]
+    return same[0] if same else validate(cleaned)
+
+
+def collisions(names: Sequence[str]) -> list[list[str]]:
+    """Groups of stored names that share a key (one team under several spellings),
+    each in the order given; names without a twin are left out."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(key(name), []).append(name)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def _clean(name: object) -> str:
     if not isinstance(name, str):
         raise TeamNameError("Type a team name, for example “Metro Health Team”.")
     cleaned = " ".join(unicodedata.normalize("NFC", name).split())
@@ -35,6 +78,32 @@ def validate(name: object) -> str:
             f"letters, digits, spaces and these marks: . , ' & ( ) + -  Remove: {shown}"
         )
     return cleaned
+
+
+def _script(char: str) -> str | None:
+    name = unicodedata.name(char, "")
+    return next((s for s in _LOOK_ALIKE_SCRIPTS if name.startswith(s + " ")), None)
+
+
+def _one_script(name: str) -> None:
+    """Refuse Latin, Cyrillic and Greek letters mixed in one name; a name written
+    wholly in one of them, or with letters of other scripts, is fine."""
+    letters: dict[str, list[str]] = {}
+    for char in unicodedata.normalize("NFKC", name):
+        script = _script(char) if char.isalpha() else None
+        if script is not None:
+            letters.setdefault(script, []).append(char)
+    if len(letters) < 2:
+        return
+    # The script with the fewest letters is the odd one out: name it and its letters.
+    main, *others = sorted(letters, key=lambda s: -len(letters[s]))
+    odd = " ".join(dict.fromkeys(c for s in others for c in letters[s]))
+    scripts = " and ".join(s.title() for s in others)
+    raise TeamNameError(
+        f"This team name mixes {main.title()} letters with {scripts} letters "
+        f"({odd}). Letters of these alphabets look alike, so the name could pass "
+        "for another team's. Retype it with one keyboard layout."
+    )
 
 
 def query_param(query_string: str, name: str) -> str | None:

@@ -6,6 +6,7 @@ import atexit
 import base64
 import datetime as dt
 import html
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -385,7 +386,9 @@ class Downloads(W.VBox):
         buttons = []
         for label, make in choices:
             button = lean(W.Button, description=label, icon="download")
-            button.on_click(lambda _b, make=make: self.prepare(make))
+            button.on_click(
+                lambda _b, make=make, label=label: self.prepare(make, label)
+            )
             buttons.append(button)
         head = text_html(title, "sectorwb-h2", "h2") + text_html(
             "Choose a format, then click the link that appears to save the file."
@@ -404,11 +407,21 @@ class Downloads(W.VBox):
         )
         self._link = link
 
-    def prepare(self, make: Callable[[], FileData]) -> None:
+    def prepare(self, make: Callable[[], FileData], label: str = "file") -> None:
+        """Build one file and show its link, or say on the page why it failed."""
         try:
             name, mime, data = make()
         except SectorwbError as exc:
             self._link.value = message(str(exc), "warning").value
+            return
+        except Exception as exc:  # noqa: BLE001 - a failed file must say so, not vanish
+            print(f"sectorwb: download {label!r} failed: {exc!r}", file=sys.stderr)
+            self._link.value = message(
+                f"The {label} file could not be made. Your answers are safe: they "
+                "are saved as you type, and making a file never changes them. Try "
+                "the button again; if it fails again, download another format and "
+                f"tell the trainer ({type(exc).__name__}: {exc})."
+            ).value
             return
         href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
         self._link.value = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import nbformat
 import pytest
 
 from sectorwb import cli, config, content
+from sectorwb.store import Store
 
 PROJECT = Path(__file__).resolve().parent.parent
 WORKBOOKS = PROJECT / "workbooks"
@@ -49,6 +51,54 @@ def test_check_reports_a_broken_file_and_exits_1(
     out = capsys.readouterr().out
     assert "ok  preparing_to_launch" in out
     assert f"BAD {extra / 'broken.yaml'}" in out
+
+
+def test_check_reports_colliding_team_names_and_merges_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "data" / "answers.sqlite3"
+    # Saved before names were matched whatever their case: three teams on file.
+    old = Store(db)
+    old.save("Metro Health", "preparing_to_launch", {"target_sector": "Health"})
+    old.save("Metro Health", "building_momentum", {"next_steps_momentum": "Meet"})
+    old.save("METRO HEALTH", "preparing_to_launch", {"target_sector": "Care"})
+    old.save("Alpha", "preparing_to_launch", {"target_sector": "Energy"})
+    old.close()
+    before = sqlite3.connect(db).execute("SELECT * FROM answers").fetchall()
+
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if line.startswith("BAD teams")]
+    assert "“Metro Health” (2 saved answers) and “METRO HEALTH” (1 saved answer)" in (
+        line
+    )
+    assert "Nothing was merged" in line
+    assert "Alpha" not in line
+    assert "ok  preparing_to_launch" in out
+    after = sqlite3.connect(db).execute("SELECT * FROM answers").fetchall()
+    assert after == before
+    again = Store(db)
+    assert again.answers("METRO HEALTH", "preparing_to_launch") == {
+        "target_sector": "Care"
+    }
+    again.close()
+
+
+def test_check_with_distinct_team_names_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "data" / "answers.sqlite3"
+    store = Store(db)
+    store.save("Metro Health", "ws", {"q": 1})
+    store.save("\u041c\u0435\u0442\u0440\u043e", "ws", {"q": 1})  # all Cyrillic
+    store.close()
+    assert cli.main(["check"]) == 0
+    assert "ok  teams: 2 team names" in capsys.readouterr().out
+
+
+def test_check_does_not_create_a_database(tmp_path: Path) -> None:
+    assert cli.main(["check"]) == 0
+    assert not (tmp_path / "data" / "answers.sqlite3").exists()
 
 
 def test_written_notebooks_match_the_committed_ones(tmp_path: Path) -> None:

@@ -268,3 +268,110 @@ def test_next_steps_csv_matches_action_rows(launch: Worksheet) -> None:
     parsed = _read_csv(spec.build(launch, "Alpha", {}))
     assert parsed[0] == launch.action_table.columns
     assert [r[0] for r in parsed[1:]] == launch.action_table.preset
+
+
+# -- pasted control characters --------------------------------------------------------
+# What a slide deck or a Word page pastes: PowerPoint's line break (vertical tab), a
+# NUL, Word's page break (form feed), and an emoji that must survive all of it.
+PASTED = "Slide one\x0bSlide two\x00 done\x0cnext page 🚀"
+AS_XML = "Slide one\nSlide two done\nnext page 🚀"
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        (PASTED, AS_XML),
+        ("tab\tLF\nCR\r kept", "tab\tLF\nCR\r kept"),
+        ("".join(map(chr, range(0x20))), "\t\n\n\n\r"),
+        ("half \ud83d of an emoji", "half \ufffd of an emoji"),
+        ("not \ufffe a \uffff character", "not  a  character"),
+        ("Équipe 🚀 日本", "Équipe 🚀 日本"),
+    ],
+    ids=["pasted", "kept", "every-c0", "lone-surrogate", "non-characters", "unicode"],
+)
+def test_xml_text_keeps_only_what_xml_can_hold(text: str, cleaned: str) -> None:
+    assert export.xml_text(text) == cleaned
+
+
+def test_xlsx_holds_pasted_control_characters() -> None:
+    data = export.to_xlsx(
+        {"Sheet\x0b one": (["Action\x00"], [[PASTED], ["\x00=1+2"], ["\ud800"]])}
+    )
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Sheet one"]
+    sheet = book.active
+    assert [c.value for c in sheet["A"]] == ["Action", AS_XML, "'=1+2", "\ufffd"]
+
+
+def test_csv_keeps_pasted_text_as_typed() -> None:
+    parsed = _read_csv(export.to_csv(["Action"], [[PASTED], ["\ud800 lost"]]))
+    assert parsed == [["Action"], [PASTED], ["? lost"]]
+
+
+def _pasted_answers(ws: Worksheet) -> dict[str, Any]:
+    table = ws.action_table.as_question()
+    rows = table.empty()
+    rows[0][table.columns[1]] = PASTED
+    return {"target_sector": PASTED, table.id: rows}
+
+
+@pytest.mark.parametrize(
+    "spec", export.DOWNLOADS, ids=[d.suffix for d in export.DOWNLOADS]
+)
+def test_every_download_holds_pasted_control_characters(
+    launch: Worksheet, spec: export.Download
+) -> None:
+    data = spec.build(launch, "Alpha", _pasted_answers(launch))
+    if spec.suffix.endswith(".xlsx"):
+        book = load_workbook(io.BytesIO(data))
+        cells = [
+            c for s in book.worksheets for r in s.iter_rows(values_only=True) for c in r
+        ]
+        assert cells.count(AS_XML) == 2  # the answer and the table's cell
+    elif spec.suffix.endswith(".csv"):
+        assert PASTED in [c for row in _read_csv(data) for c in row]
+    else:
+        assert data.decode("utf-8").count(export.md_text(PASTED)) == 2
+
+
+# -- Markdown links and images ----------------------------------------------------------
+ATTACKS = [
+    "[click me](javascript:alert(1))",
+    "![pixel](http://host.example/beacon.png)",
+    "<http://host.example/autolink>",
+    "<javascript:alert(1)>",
+    "[ref]\n\n[ref]: http://host.example/reference",
+    "[also][r]\n\n[r]: javascript:alert(1)",
+    "\\[escaped by the team](http://host.example/x)",
+    "[x](<http://host.example/y>) & ![a](b 'title')",
+]
+
+
+def _rendered(markdown: str) -> str:
+    mistune = pytest.importorskip("mistune")  # nbconvert's renderer, in every venv
+    return mistune.create_markdown(escape=False, plugins=["table"])(markdown)
+
+
+@pytest.mark.parametrize("typed", ATTACKS)
+def test_markdown_shows_team_links_and_images_as_text(
+    launch: Worksheet, typed: str
+) -> None:
+    import html
+
+    table = launch.action_table.as_question()
+    rows = table.empty()
+    rows[0]["Timeline"] = typed
+    md = export.to_markdown(launch, "Alpha", {"target_sector": typed, table.id: rows})
+    rendered = _rendered(md)
+    assert "<a " not in rendered and "<a>" not in rendered
+    assert "<img" not in rendered
+    # It reads as typed, in the answer and in the table's cell.
+    first_line = html.escape(typed.split("\n")[0], quote=False)
+    assert f"<p>{first_line}" in rendered
+    assert f"<td>{first_line}" in rendered
+
+
+def test_markdown_escapes_keep_plain_text_plain(launch: Worksheet) -> None:
+    typed = "Call Ana (board) & Bob: 50% by 2025-06-01, then *review*"
+    md = export.to_markdown(launch, "Alpha", {"target_sector": typed})
+    assert typed.replace("&", "&amp;") in md

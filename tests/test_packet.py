@@ -68,3 +68,43 @@ def test_packet_file_names_are_safe() -> None:
     for spec in PACKET_DOWNLOADS:
         name = spec.filename("../../etc/passwd")
         assert "/" not in name and name.startswith("team-packet-")
+
+
+# What a slide deck or a Word page pastes (see test_export).
+PASTED = "Slide one\x0bSlide two\x00 done\x0cnext page 🚀"
+AS_XML = "Slide one\nSlide two done\nnext page 🚀"
+PASTED_ANSWERS = {
+    "preparing_to_launch": {
+        "target_sector": PASTED,
+        "next_steps": [
+            {"Action": PASTED, "Timeline": "June\x0b", "Who's Committed?": ""}
+        ],
+    },
+}
+
+
+def test_docx_holds_pasted_control_characters() -> None:
+    doc = docx.Document(
+        io.BytesIO(packet.packet_docx(_sheets(), f"Team {PASTED[:9]}", PASTED_ANSWERS))
+    )
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert AS_XML in paragraphs
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert AS_XML in cells and "June\n" in cells
+
+
+def test_xlsx_packet_holds_pasted_control_characters() -> None:
+    book = openpyxl.load_workbook(
+        io.BytesIO(packet.packet_xlsx(_sheets(), "Alpha", PASTED_ANSWERS))
+    )
+    cells = [
+        c for s in book.worksheets for r in s.iter_rows(values_only=True) for c in r
+    ]
+    assert cells.count(AS_XML) == 2  # the table's cell and the answer
+
+
+def test_markdown_packet_keeps_pasted_text_and_shows_links_as_text() -> None:
+    answers = {"preparing_to_launch": {"target_sector": PASTED + " ![x](http://h/b)"}}
+    md = packet.PACKET_DOWNLOADS[1].build(_sheets(), "Alpha", answers).decode("utf-8")
+    assert "Slide one\x0bSlide two\x00 done\x0cnext page 🚀 !\\[x\\](http://h/b)" in md
+    assert "![x](" not in md

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from sectorwb import store as store_module
-from sectorwb.errors import AnswerTooLargeError, ConcurrentSaveError, StoreError
+from sectorwb import teams
+from sectorwb.errors import (
+    AnswerTooLargeError,
+    ConcurrentSaveError,
+    StoreError,
+    TeamNameError,
+)
 from sectorwb.store import Store
 
 
@@ -78,6 +84,35 @@ def test_teams_lists_every_team_once(store: Store) -> None:
     store.add_team("Gamma")
     store.add_team("Alpha")
     assert store.teams() == ["Alpha", "beta", "Gamma"]
+
+
+def test_teams_first_seen_and_their_answer_counts(store: Store) -> None:
+    store.save("Metro Health", "ws", {"q1": "a", "q2": "b"})
+    store.save("Metro Health", "ws", {"q1": "edited"})  # history, not a new answer
+    store.add_team("Alpha")
+    store.save("METRO HEALTH", "ws2", {"q1": "c"})
+    store.save("Alpha", "ws", {"q1": ""})
+    assert store.teams_first_seen() == ["Metro Health", "Alpha", "METRO HEALTH"]
+    assert store.team_answer_counts() == [
+        ("Metro Health", 2),
+        ("Alpha", 1),
+        ("METRO HEALTH", 1),
+    ]
+    store.add_team("Empty")
+    assert store.team_answer_counts()[-1] == ("Empty", 0)
+
+
+def test_a_name_typed_in_another_case_reads_the_stored_teams_answers(
+    store: Store,
+) -> None:
+    store.save("Metro Health", "ws", {"q": "saved by Metro Health"})
+    for typed in ("metro health", "METRO HEALTH", "Metro  health"):
+        team = teams.resolve(typed, store.teams_first_seen())
+        assert store.answers(team, "ws") == {"q": "saved by Metro Health"}
+    # A look-alike in another alphabet is refused, not a new empty team.
+    with pytest.raises(TeamNameError):
+        teams.resolve("\u041c\u0435tro Health", store.teams_first_seen())
+    assert store.teams_first_seen() == ["Metro Health"]
 
 
 @pytest.mark.parametrize(

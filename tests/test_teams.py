@@ -154,3 +154,115 @@ def test_page_query_carries_the_region() -> None:
     query = teams.page_query("A & B", "demo")
     assert teams.from_query(query) == "A & B"
     assert teams.query_param(query, "region") == "demo"
+
+
+# -- one team, one name ---------------------------------------------------------------
+CYRILLIC_LOOK_ALIKE = "\u041c\u0435tro Health"  # Cyrillic М and е, then Latin
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Metro Health",
+        "metro health",
+        "METRO HEALTH",
+        "  Metro   HEALTH ",
+        "\uff2detro Health",  # fullwidth M, as some input methods type it
+        "Metro\u00a0Health",
+    ],
+)
+def test_key_is_one_for_every_spelling_of_a_name(spelling: str) -> None:
+    assert teams.key(spelling) == teams.key("Metro Health") == "metro health"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Metro Health", CYRILLIC_LOOK_ALIKE),
+        ("Metro Health", "Metro Health 2"),
+        ("Équipe", "Equipe"),  # an accent is a different letter
+    ],
+)
+def test_key_keeps_different_names_apart(a: str, b: str) -> None:
+    assert teams.key(a) != teams.key(b)
+
+
+def test_key_folds_ligatures_and_decomposed_accents() -> None:
+    assert teams.key("O\ufb03ce") == teams.key("Office")  # the "ffi" ligature
+    assert teams.key("E\u0301quipe") == teams.key("\u00c9QUIPE")
+
+
+@pytest.mark.parametrize(
+    ("name", "odd"),
+    [
+        (CYRILLIC_LOOK_ALIKE, "М е"),
+        ("Metro Healt\u04bb", "һ"),  # Cyrillic shha
+        ("\u0391lpha Team", "Α"),  # Greek capital alpha
+        ("Team \u03bf\u03bd\u03b5 Nord", "ο ν ε"),  # a Greek word in a Latin name
+    ],
+)
+def test_mixed_scripts_are_refused_naming_the_odd_letters(name: str, odd: str) -> None:
+    with pytest.raises(TeamNameError) as info:
+        teams.validate(name)
+    message = str(info.value)
+    assert "mixes Latin letters with" in message
+    assert f"({odd})" in message
+    assert "one keyboard layout" in message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u041c\u0435\u0442\u0440\u043e \u0417\u0434\u043e\u0440\u043e\u0432\u044c\u0435",
+        "\u0391\u03b8\u03ae\u03bd\u03b1 2",  # all Greek, with a digit
+        "Team 日本",  # Latin with a script that has no look-alikes
+        "Équipe Nord 42",
+    ],
+)
+def test_one_script_names_are_kept(name: str) -> None:
+    assert teams.validate(name) == name
+
+
+@pytest.mark.parametrize(
+    ("typed", "opens"),
+    [
+        ("metro health", "Metro Health"),
+        ("METRO  HEALTH", "Metro Health"),
+        ("\uff2detro health", "Metro Health"),
+        ("Metro Health", "Metro Health"),
+        ("Alpha", "alpha"),
+        ("New Team", "New Team"),
+    ],
+)
+def test_resolve_opens_the_stored_spelling(typed: str, opens: str) -> None:
+    assert teams.resolve(typed, ["alpha", "Metro Health", "Zeta"]) == opens
+
+
+def test_resolve_first_stored_spelling_wins_unless_one_is_exact() -> None:
+    known = ["Metro Health", "METRO HEALTH"]  # a collision stored before matching
+    assert teams.resolve("metro health", known) == "Metro Health"
+    assert teams.resolve("METRO HEALTH", known) == "METRO HEALTH"
+    assert teams.resolve("Metro Health", known) == "Metro Health"
+
+
+def test_resolve_refuses_a_new_mixed_name_but_opens_a_stored_one() -> None:
+    with pytest.raises(TeamNameError, match="mixes Latin letters with Cyrillic"):
+        teams.resolve(CYRILLIC_LOOK_ALIKE, ["Metro Health"])
+    assert teams.resolve(CYRILLIC_LOOK_ALIKE, [CYRILLIC_LOOK_ALIKE]) == (
+        CYRILLIC_LOOK_ALIKE
+    )
+
+
+@pytest.mark.parametrize("bad", ["", "a/b", "x" * (teams.MAX_LENGTH + 1), None])
+def test_resolve_validates_like_validate(bad: object) -> None:
+    with pytest.raises(TeamNameError):
+        teams.resolve(bad, ["a/b", ""])
+
+
+def test_collisions_group_spellings_in_stored_order() -> None:
+    names = ["Metro Health", "Alpha", "metro health", "Beta", "METRO  HEALTH", "ALPHA"]
+    assert teams.collisions(names) == [
+        ["Metro Health", "metro health", "METRO  HEALTH"],
+        ["Alpha", "ALPHA"],
+    ]
+    assert teams.collisions(["Metro Health", CYRILLIC_LOOK_ALIKE, "Beta"]) == []

@@ -623,3 +623,53 @@ def test_other_detail_follows_its_choice_and_its_parents_visibility() -> None:
     assert other.layout.display is None
     form.fields[part1].value = {"answer": "Yes", "notes": ""}
     assert needed.layout.display == "none" and other.layout.display == "none"
+
+
+def test_download_that_fails_says_so_next_to_the_buttons(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken() -> widgets.FileData:
+        raise ValueError("All strings must be XML compatible")
+
+    downloads = widgets.Downloads([("Team packet (Word)", broken)])
+    (button,) = _find(downloads, W.Button)
+    button.click()
+    shown = downloads.children[-1].value
+    assert "sectorwb-msg sectorwb-error" in shown and 'role="alert"' in shown
+    assert "The Team packet (Word) file could not be made" in shown
+    assert "Your answers are safe" in shown
+    assert "download another format and tell the trainer" in shown
+    assert "ValueError: All strings must be XML compatible" in shown
+    assert "<a " not in shown
+    logged = capsys.readouterr().err
+    assert "Team packet (Word)" in logged and "XML compatible" in logged
+
+
+def test_download_after_a_failure_shows_the_new_link(
+    form: widgets.WorksheetForm, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    form.bind(store, "Alpha")
+    spec = export.DOWNLOADS[0]
+    monkeypatch.setattr(form, "_file", lambda _spec: 1 / 0)
+    _click(form, spec)
+    assert "ZeroDivisionError" in _link(form)
+    monkeypatch.undo()
+    _click(form, spec)
+    assert _link(form).startswith('<a class="sectorwb-file"')
+
+
+def test_worksheet_excel_download_with_a_vertical_tab(
+    form: widgets.WorksheetForm, store: Store
+) -> None:
+    form.bind(store, "Alpha")
+    form.fields["target_sector"].value = "Health\x0bcare\x00 🚀"
+    spec = next(d for d in export.DOWNLOADS if d.suffix.endswith(".xlsx"))
+    _click(form, spec)
+    _, data = _href_data(_link(form))
+    answers = load_workbook(io.BytesIO(data))["Answers"]
+    assert ["Next Steps", "Target Sector:", "Health\ncare 🚀"] in [
+        list(r) for r in answers.iter_rows(values_only=True)
+    ]
+    assert store.answers("Alpha", form.worksheet.id)["target_sector"] == (
+        "Health\x0bcare\x00 🚀"
+    )  # kept as typed in the store
