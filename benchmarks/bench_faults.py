@@ -28,13 +28,17 @@ from _browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_S
 from _procs import VoilaServer, stop_all
 from _report import save_raw
 from _sides import ROOT, WORKSHEET_ID, Bench
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 from sectorwb.widgets import SAVE_DELAY_S
 
 RELOAD_DELAYS_S = (0.1, 0.3, 0.5)
 ANSWERS_PER_DELAY = 3  # per repetition, one field each (len(FIELDS) at most)
 KEY_DELAY_MS = 15  # between keystrokes, a fast typist
+PAGE_READY_MS = 120_000  # a worksheet on a reload, even on a busy 2-core machine
 REFUSED_AFTER_MS = 3_000  # a field not editable by then does not take typing
+LIVE_SYNC_WAIT_S = 5.0  # for a page to pick the other laptop's save up
 SAVED = "All changes saved"
 # Answer fields of "Preparing to Launch": (label, question id), all free text.
 FIELDS = (
@@ -95,7 +99,12 @@ class Tab:
         )
 
     def _loaded(self) -> None:
-        self.page.locator(".sectorwb-status").wait_for(timeout=TIMEOUT_S * 1000)
+        try:
+            self.page.locator(".sectorwb-status").wait_for(timeout=PAGE_READY_MS)
+        except PlaywrightError:
+            shown = self.page.locator("body").inner_text()[:500]
+            msg = f"{self.url} showed no worksheet; it shows: {shown}"
+            raise RuntimeError(msg) from None
         self.kernels.append(
             self.page.evaluate(
                 "JSON.parse(document.getElementById('jupyter-config-data')"
@@ -118,8 +127,6 @@ class Tab:
     def type(self, label: str, text: str) -> bool:
         """Keystroke by keystroke into an emptied field; False when the page does not
         let anyone type there (a page that knows its kernel is gone may say so)."""
-        from playwright.sync_api import Error as PlaywrightError
-
         box = self.field(label)
         try:
             box.fill("", timeout=REFUSED_AFTER_MS)
@@ -140,7 +147,7 @@ class Tab:
         return self.page.evaluate(_SIGNALS_JS) | {"dialogs": len(self.dialogs)}
 
     def value(self, label: str) -> str:
-        return self.field(label).input_value(timeout=TIMEOUT_S * 1000)
+        return self.field(label).input_value(timeout=PAGE_READY_MS)
 
     def shutdown(self) -> None:
         """Close the page and its kernels (see ``VoilaServer.shutdown_kernel``)."""
@@ -299,7 +306,7 @@ class Run:
             second = self.typed(b, scenario, 0)  # before a's save reaches b
             for t in (a, b):
                 t.wait_saved(timeout_s=5)
-            time.sleep(3.0)  # time for a page to pick the other laptop's change up
+            time.sleep(LIVE_SYNC_WAIT_S)
             self.fault_then_reload(
                 [a, b], {id(a): [first], id(b): [second]}, lambda: None
             )
@@ -374,8 +381,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     only = set(args.only or ("reload", "kernel", "server", "laptops"))
-    from playwright.sync_api import sync_playwright
-
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: (stop_all(), sys.exit(1)))
     started = time.time()
