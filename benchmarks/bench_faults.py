@@ -1,7 +1,7 @@
 """Fault benchmark: answers typed vs answers found after reloads, kills and a second laptop.
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_faults.py`` (about 5
-minutes; ``--reps 1`` for a smoke run). Real Chromium against a real server started by
+Run from the repository root: ``.venv/bin/python benchmarks/bench_faults.py`` (9.8
+minutes at a load average of 13-20 on 2 cores; ``--reps 1`` for a smoke run). Real Chromium against a real server started by
 ``sectorwb.cli.voila_command``/``voila_env`` on a temporary data directory. Prints one
 row per scenario (typed, found, lost, lost without a visible warning; target: none of
 the last) and writes every trial to ``benchmarks/out/``. See ``benchmarks/README.md``.
@@ -24,22 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from _browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_S
-from _procs import VoilaServer, stop_all
+from _browser import CHROMIUM, CHROMIUM_ARGS
+from _procs import stop_all
 from _report import save_raw
 from _sides import ROOT, WORKSHEET_ID, Bench
-from playwright.sync_api import Error as PlaywrightError
+from _tab import Tab, warnings
 from playwright.sync_api import sync_playwright
 
 from sectorwb.widgets import SAVE_DELAY_S
 
 RELOAD_DELAYS_S = (0.1, 0.3, 0.5)
 ANSWERS_PER_DELAY = 3  # per repetition, one field each (len(FIELDS) at most)
-KEY_DELAY_MS = 15  # between keystrokes, a fast typist
-PAGE_READY_MS = 120_000  # a worksheet on a reload, even on a busy 2-core machine
-REFUSED_AFTER_MS = 3_000  # a field not editable by then does not take typing
 LIVE_SYNC_WAIT_S = 5.0  # for a page to pick the other laptop's save up
-SAVED = "All changes saved"
 # Answer fields of "Preparing to Launch": (label, question id), all free text.
 FIELDS = (
     ("Target Sector:", "target_sector"),
@@ -47,21 +43,6 @@ FIELDS = (
     ("Which sector is first? Or next?", "sectors_agreed"),
     ("Business, row 1", "business_chairs"),
 )
-# What the person sees at the moment of the fault, read in one go from the page.
-_SIGNALS_JS = """() => {
-  const shown = (sel, text) => [...document.querySelectorAll(sel)].some((e) => {
-    const box = e.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 &&
-      getComputedStyle(e).visibility !== "hidden" &&
-      (!text || e.textContent.includes(text));
-  });
-  const status = document.querySelector(".sectorwb-status");
-  return {
-    lost_banner: shown(".sectorwb-lost", "Reload to continue"),
-    conflict: shown(".sectorwb-conflict"),
-    status: status ? status.textContent.trim() : null,
-  };
-}"""
 
 
 @dataclass
@@ -75,102 +56,6 @@ class Answer:
     in_store: bool = False  # in the team's latest saved row of that question
     warnings: list[str] = field(default_factory=list)
     seen: list[dict[str, Any]] = field(default_factory=list)  # the page at the fault
-
-
-class Tab:
-    """A page of one team, with the dialogs it raised (accepted, as a person would)."""
-
-    def __init__(self, context: Any, server: VoilaServer, team: str):
-        self.page = context.new_page()
-        self.server = server
-        self.team = team
-        self.dialogs: list[str] = []
-        self.kernels: list[str] = []  # every kernel this tab's loads started
-        self.page.on("dialog", self._dialog)
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.type)
-        dialog.accept()
-
-    @property
-    def url(self) -> str:
-        return (
-            f"{self.server.base_url}/voila/render/{WORKSHEET_ID}.ipynb?team={self.team}"
-        )
-
-    def _loaded(self) -> None:
-        try:
-            self.page.locator(".sectorwb-status").wait_for(timeout=PAGE_READY_MS)
-        except PlaywrightError:
-            shown = self.page.locator("body").inner_text()[:500]
-            msg = f"{self.url} showed no worksheet; it shows: {shown}"
-            raise RuntimeError(msg) from None
-        self.kernels.append(
-            self.page.evaluate(
-                "JSON.parse(document.getElementById('jupyter-config-data')"
-                ".textContent).kernelId"
-            )
-        )
-
-    def open(self) -> Tab:
-        self.page.goto(self.url, timeout=TIMEOUT_S * 1000)
-        self._loaded()
-        return self
-
-    def reload(self) -> None:
-        self.page.reload(timeout=TIMEOUT_S * 1000)
-        self._loaded()
-
-    def field(self, label: str) -> Any:
-        return self.page.get_by_label(label, exact=True)
-
-    def type(self, label: str, text: str) -> bool:
-        """Keystroke by keystroke into an emptied field; False when the page does not
-        let anyone type there (a page that knows its kernel is gone may say so)."""
-        box = self.field(label)
-        try:
-            box.fill("", timeout=REFUSED_AFTER_MS)
-        except PlaywrightError:
-            return False
-        box.press_sequentially(text, delay=KEY_DELAY_MS)
-        return True
-
-    def wait_saved(self, timeout_s: float = 30) -> bool:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if SAVED in (self.signals()["status"] or ""):
-                return True
-            time.sleep(0.05)
-        return False
-
-    def signals(self) -> dict[str, Any]:
-        return self.page.evaluate(_SIGNALS_JS) | {"dialogs": len(self.dialogs)}
-
-    def value(self, label: str) -> str:
-        return self.field(label).input_value(timeout=PAGE_READY_MS)
-
-    def shutdown(self) -> None:
-        """Close the page and its kernels (see ``VoilaServer.shutdown_kernel``)."""
-        self.page.close()
-        for kernel_id in self.kernels:
-            self.server.shutdown_kernel(kernel_id)
-
-
-def _warnings(
-    seen: dict[str, Any], dialogs_before: int, dialogs_after: int
-) -> list[str]:
-    """The visible warnings of one page at a fault. A status line that is gone (a
-    broken-link icon in its place) warns nobody, so only a shown one counts."""
-    out = []
-    if dialogs_after > dialogs_before:
-        out.append("dialog")
-    if seen["lost_banner"]:
-        out.append("lost banner")
-    if seen["conflict"]:
-        out.append("conflict")
-    if seen["status"] is not None and SAVED not in seen["status"]:
-        out.append("status")
-    return out
 
 
 class Run:
@@ -230,7 +115,7 @@ class Run:
             t.reload()
             for a in mine.get(id(t), []):
                 a.seen.append(seen[id(t)])
-                a.warnings += _warnings(seen[id(t)], before, len(t.dialogs))
+                a.warnings += warnings(seen[id(t)], before, len(t.dialogs))
         for t in tabs:
             for answers in mine.values():
                 for a in answers:
