@@ -13,7 +13,9 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import psutil
@@ -126,6 +128,41 @@ class VoilaServer:
                 ):
                     kernels += t.user + t.system
         return server, kernels
+
+    def kernel_of(self, kernel_id: str) -> list[psutil.Process]:
+        """The process(es) of one kernel, found by its connection file's name."""
+        out = []
+        for k in self.kernels():
+            with contextlib.suppress(psutil.Error):
+                if any(f"kernel-{kernel_id}.json" in part for part in k.cmdline()):
+                    out.append(k)
+        return out
+
+    def shutdown_kernel(self, kernel_id: str) -> None:
+        """Ask Voila to shut one kernel down. Its page asks on close without a valid
+        XSRF token and is refused (voila-dashboards/voila#1458), so a benchmark that
+        opens many pages would pile kernels up; this sends a double-submit token."""
+        token = uuid.uuid4().hex
+        request = urllib.request.Request(
+            f"{self.base_url}/voila/api/shutdown/{kernel_id}",
+            data=f"_xsrf={token}".encode(),
+            headers={"Cookie": f"_xsrf={token}"},
+            method="POST",
+        )
+        with contextlib.suppress(urllib.error.URLError, OSError):
+            urllib.request.urlopen(request, timeout=10).close()
+
+    def crash(self) -> list[psutil.Process]:
+        """``kill -9`` of the server process alone, as in a crash; returns its kernels,
+        which live on as orphans (``stop`` still kills them). ``start`` restarts it
+        with the same command, so on the same port."""
+        kernels = self.kernels()
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+        if self in _LIVE:
+            _LIVE.remove(self)
+        return kernels
 
     def log_count(self, text: str) -> int:
         return self.log_tail(chars=10**8).count(text)

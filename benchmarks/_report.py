@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def save_raw(name: str, report: dict[str, Any]) -> Path:
+    """Write one run's raw samples to ``benchmarks/out/<name>-<time>.json``."""
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"{name}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=1, default=str))
+    return path
 
 
 def median(xs: Sequence[float]) -> float:

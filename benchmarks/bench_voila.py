@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import json
 import os
 import platform
 import signal
@@ -19,13 +18,12 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from _browser import figure_b
 from _procs import stop_all
-from _report import Row, median, ratio, table
+from _report import Row, median, ratio, save_raw, table
 from _sides import ROOT, Bench, worksheet_widget_models
 from _store_bench import figure_c
 
@@ -318,16 +316,15 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {facts['python']}, Voila {facts['voila']}, ipywidgets "
         f"{facts['ipywidgets']}{browser}; run took {facts['duration_s'] / 60:.1f} min"
     )
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(exist_ok=True)
-    path = out / f"bench_voila-{datetime.now():%Y%m%d-%H%M%S}.json"
-    report = {
-        "machine": facts,
-        "args": vars(args),
-        "summary": [x.as_dict() for x in rows],
-        "raw": raw,
-    }
-    path.write_text(json.dumps(report, indent=1, default=str))
+    path = save_raw(
+        "bench_voila",
+        {
+            "machine": facts,
+            "args": vars(args),
+            "summary": [x.as_dict() for x in rows],
+            "raw": raw,
+        },
+    )
     print(f"raw samples: {path.relative_to(ROOT)}")
     return 0
 

@@ -143,6 +143,15 @@ def _guard(page: _Page, step: Callable[[], None]) -> None:
         )
 
 
+def _warn_if_read_only(page: _Page, store: Store) -> None:
+    if store.read_only:
+        page.notice(
+            f"Nothing can be saved here: {store.read_only_reason}. The saved answers "
+            "are shown; what is typed now is not kept. Tell the trainer.",
+            "warning",
+        )
+
+
 def show(worksheet_id: str) -> None:
     """Render one worksheet as a form bound to the team's saved answers."""
     page = _Page()
@@ -163,12 +172,7 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
             explorer.use_region(teams.query_param(query, "region"))
         page.team_line.value = _team_line(team, notebook_name(worksheet_id), query)
         page.body.children = [form]
-        if store.read_only:
-            page.notice(
-                f"The answer database {store.path} is read-only: you can read your "
-                "answers, but changes are not saved. Tell the trainer.",
-                "warning",
-            )
+        _warn_if_read_only(page, store)
 
     _choose_team(page, store, query, lambda team: _guard(page, lambda: open_team(team)))
 
@@ -225,5 +229,6 @@ def _show_start(page: _Page) -> None:
             W.HTML(table),
             packet,
         ]
+        _warn_if_read_only(page, store)
 
     _choose_team(page, store, query, lambda team: _guard(page, lambda: open_team(team)))

@@ -8,6 +8,7 @@ mode and a busy timeout let them take turns instead of failing.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -61,6 +62,17 @@ def _is_read_only(exc: Exception) -> bool:
     )
 
 
+def _check_writable(conn: sqlite3.Connection) -> None:
+    """Raise when SQLite opened the file read-only: it does that silently for a file
+    it may not write, and only a write statement (this one changes nothing) says so."""
+    try:
+        conn.execute("DELETE FROM teams WHERE 0")
+    except sqlite3.OperationalError as exc:
+        if _is_read_only(exc):
+            raise
+        # Locked or busy: another kernel is writing, so the file is writable.
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -72,15 +84,24 @@ class Store:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
-        self.read_only = False
+        self._read_only = False
+        self.read_only_reason = ""  # why nothing can be saved, for the status line
 
     # -- connection -------------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        """True when nothing can be saved; opens the database to find out (a page may
+        ask before its first read)."""
+        with self._lock:
+            self._connect()
+        return self._read_only
+
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
             try:
                 self._conn = self._open_read_write()
             except (sqlite3.Error, OSError) as exc:
-                if not (_is_read_only(exc) and self.path.exists()):
+                if not _is_read_only(exc):
                     raise StoreError(self._explain(exc)) from None
                 # Keep showing what was saved even when the file cannot be written.
                 try:
@@ -102,28 +123,58 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.executescript(_SCHEMA)
+            _check_writable(conn)
         except sqlite3.Error:
             conn.close()
             raise
-        self.read_only = False
+        self._read_only = False
         return conn
 
     def _open_read_only(self) -> sqlite3.Connection:
+        """The saved answers without writing a byte: SQLite's read-only mode, else
+        ``immutable`` (a read-only folder where SQLite cannot create the WAL index),
+        else, with no database file at all, an empty one in memory."""
+        self.read_only_reason = self._why_read_only()
+        self._read_only = True
+        if not self.path.exists():
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.executescript(_SCHEMA)
+            return conn
+        try:
+            return self._open_uri("mode=ro")
+        except sqlite3.Error:
+            return self._open_uri("immutable=1")
+
+    def _open_uri(self, mode: str) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            f"{self.path.resolve().as_uri()}?mode=ro",
+            f"{self.path.resolve().as_uri()}?{mode}",
             uri=True,
             timeout=BUSY_TIMEOUT_MS / 1000,
             check_same_thread=False,
         )
-        conn.execute("SELECT count(*) FROM answers").fetchone()
-        self.read_only = True
+        try:
+            conn.execute("SELECT count(*) FROM answers").fetchone()
+        except sqlite3.Error:
+            conn.close()
+            raise
         return conn
+
+    def _why_read_only(self) -> str:
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return f"the answer file {self.path} is read-only"
+        if not self.path.parent.exists():
+            return (
+                f"the data folder {self.path.parent} does not exist and cannot be made"
+            )
+        if not os.access(self.path.parent, os.W_OK):
+            return f"the data folder {self.path.parent} is read-only"
+        return f"the answer file {self.path} cannot be written (no permission)"
 
     @contextmanager
     def _cursor(self, write: bool = False) -> Iterator[sqlite3.Connection]:
         with self._lock:
             conn = self._connect()
-            if write and self.read_only:
+            if write and self._read_only:
                 raise StoreError(self._explain(sqlite3.OperationalError("readonly")))
             try:
                 if write:

@@ -39,6 +39,8 @@ class SaveStatus(W.HTML):
             "pending": "Saving…",
             "saved": f"✓ All changes saved {detail}",
             "failed": f"⚠ Not saved yet. {detail}",
+            "readonly": f"🔒 Nothing on this page can be saved: {detail}. The saved "
+            "answers are shown; what is typed here is not kept. Tell the trainer.",
         }[state]
         self.value = (
             f'<div class="sectorwb-status sectorwb-{state}" role="status" '
@@ -230,6 +232,9 @@ class WorksheetForm(W.VBox):
         self._base = self.answers()
         for view in self.pictures:
             view.draw_now(self._base[view.table.id])
+        if store.read_only:
+            self.status.show("readonly", store.read_only_reason)
+            return
         self.status.show(
             "saved" if saved else "idle", "(answers loaded)" if saved else ""
         )
@@ -239,8 +244,8 @@ class WorksheetForm(W.VBox):
             atexit.register(self.flush)
 
     def _changed(self, change: Any) -> None:
-        if self._loading or self.store is None:
-            return
+        if self._loading or self.store is None or self.store.read_only:
+            return  # read-only: the status line already says nothing is saved
         qid = change["owner"].question.id
         self._pending[qid] = change["new"]
         self._origin.setdefault(qid, self._base.get(qid))

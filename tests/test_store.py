@@ -245,19 +245,6 @@ def test_read_only_database_is_readable_but_not_writable(
     assert _row_count(db) == 1
 
 
-def test_read_only_without_a_file_is_an_error(
-    db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(self: Store) -> sqlite3.Connection:
-        raise sqlite3.OperationalError("unable to open database file")
-
-    monkeypatch.setattr(Store, "_open_read_write", refuse)
-    s = Store(db)
-    with pytest.raises(StoreError, match="read-only or no permission"):
-        s.answers("Alpha", "ws")
-    assert s.read_only is False
-
-
 def test_file_that_is_not_a_database(db: Path) -> None:
     garbage = bytes(range(256)) * 16
     db.write_bytes(garbage)

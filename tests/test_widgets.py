@@ -212,7 +212,7 @@ def test_too_large_answer_shows_its_message_and_does_not_block_others(
     assert "All changes saved" in _status(form)
 
 
-def test_read_only_store_keeps_the_change_pending(
+def test_read_only_store_says_so_and_never_claims_saving(
     form: widgets.WorksheetForm,
     store: Store,
     db: Path,
@@ -228,11 +228,15 @@ def test_read_only_store_keeps_the_change_pending(
     ro = Store(db)
     form.bind(ro, "Alpha")
     assert form.fields["target_sector"].value == "Health"
+    assert "sectorwb-readonly" in form.status.value
+    assert "Nothing on this page can be saved" in _status(form)
+    assert ro.read_only_reason in _status(form)
+    shown = form.status.value
     form.fields["target_sector"].value = "Energy"
-    assert "Not saved" in _status(form)
-    assert "read-only" in _status(form)
-    assert form._pending == {"target_sector": "Energy"}
+    assert form.status.value == shown  # no "Saving…", no "saved"
+    assert form._pending == {}
     ro.close()
+    assert _rows(db) == 1
 
 
 # -- one field per kind -------------------------------------------------------------------

@@ -17,7 +17,9 @@
   // its way; a status of "Saving…" or "Not saved" is unsaved by definition.
   function unsaved() {
     var line = status();
-    if (!line) return false;
+    // No line, or a read-only store (its line says typing is not kept): nothing
+    // to wait for.
+    if (!line || line.classList.contains("sectorwb-readonly")) return false;
     if (
       line.classList.contains("sectorwb-pending") ||
       line.classList.contains("sectorwb-failed")
