@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import config, content, regions
+from . import config, content, kernels, regions
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
@@ -20,18 +20,29 @@ from .lmi.cli import register as _register_lmi
 PACKAGE_DIR = Path(__file__).parent
 
 
-def voila_command(workbooks: Path, port: int, host: str = "127.0.0.1") -> list[str]:
-    """The Voila command line with sectorwb's configuration and template."""
+def voila_command(
+    workbooks: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    *,
+    max_kernels: int = kernels.DEFAULT_MAX_KERNELS,
+    max_kernels_per_client: int = kernels.DEFAULT_MAX_KERNELS_PER_CLIENT,
+    unconnected_timeout: float = kernels.DEFAULT_UNCONNECTED_TIMEOUT_S,
+) -> list[str]:
+    """The command line of sectorwb's Voila server, its configuration and template."""
     return [
         sys.executable,
         "-m",
-        "voila",
+        "sectorwb.server",
         str(workbooks),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={host}",
         "--Voila.config_file_paths",
         str(PACKAGE_DIR),
+        f"--PageKernelManager.max_kernels={max_kernels}",
+        f"--PageKernelManager.max_kernels_per_client={max_kernels_per_client}",
+        f"--PageKernelManager.unconnected_timeout={unconnected_timeout}",
     ]
 
 
