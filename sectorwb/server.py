@@ -153,7 +153,9 @@ class SectorwbVoila(Voila):
         if not hasattr(self, "ioloop"):
             raise SystemExit(0)  # still starting: no loop and no kernel yet
         count = len(self.kernel_manager.list_kernel_ids())
-        self.log.info("sectorwb: stopping on signal %s, shutting down %d kernels", sig, count)
+        self.log.info(
+            "sectorwb: stopping on signal %s, shutting down %d kernels", sig, count
+        )
         self.ioloop.add_callback_from_signal(self.ioloop.stop)
 
 
