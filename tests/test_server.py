@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import psutil
 import pytest
 import websocket
 from conftest import START_PAGE, WORKBOOKS, kernel_ids_in
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.served, pytest.mark.slow]
 
@@ -34,6 +35,7 @@ class Serve:
     process: subprocess.Popen
     port: int
     log_path: Path
+    seen: list[psutil.Process] = field(default_factory=list)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -62,11 +64,23 @@ class Serve:
         return json.loads(out.stdout)
 
     def tree(self) -> list[psutil.Process]:
-        """Voila and every kernel under this ``sectorwb serve``."""
+        """Voila and every kernel under this ``sectorwb serve`` (all noted in seen)."""
         try:
-            return psutil.Process(self.process.pid).children(recursive=True)
+            procs = psutil.Process(self.process.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             return []
+        self.seen += [p for p in procs if p not in self.seen]
+        return procs
+
+    def leftovers(self) -> list[psutil.Process]:
+        """What still runs of what was seen, kernels of an orphaned Voila included."""
+        procs = []
+        for proc in self.seen:
+            try:
+                procs += [proc, *proc.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+        return procs
 
     def kernel_pids(self) -> set[int]:
         pids = set()
@@ -113,6 +127,7 @@ def start(tmp_path: Path, port: int, *options: str) -> Serve:
         if process.poll() is not None:
             pytest.fail(f"sectorwb serve exited {process.returncode}:\n{serve.log()}")
         if run_cli("status", "--port", str(port)).returncode == 0:
+            serve.tree()  # notes Voila, so a test that fails leaves nothing running
             return serve
         time.sleep(0.5)
     stop(serve)
@@ -151,7 +166,9 @@ def serving(tmp_path: Path) -> Iterator[Any]:
 
     yield factory
     for serve in started:
-        kill_leftovers(stop(serve))
+        stop(serve)
+        kill_leftovers(serve.leftovers())
+        print(f"--- end of {serve.log_path.name}\n{serve.log()[-4000:]}")  # on failure
 
 
 def wait_until(check: Any, timeout: float, step: float = 0.5) -> bool:
@@ -297,6 +314,29 @@ def test_unopened_pages_are_culled_and_open_ones_kept(serving: Any) -> None:
         assert any(k["pool"] for k in now["kernels"]), "the pool kernel was culled"
     finally:
         ws.close()
+
+
+@pytest.mark.browser
+def test_a_page_open_in_chromium_keeps_its_kernel(serving: Any, browser: Any) -> None:
+    # Long enough for a loaded 2-core machine to run the page's JS and connect.
+    serve = serving(free_port(), "--unconnected-timeout", "10")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        url = f"http://127.0.0.1:{serve.port}/voila/render/{START_PAGE}"
+        assert page.goto(url, timeout=PAGE_TIMEOUT_S * 1000).status == 200
+        page.locator(".sectorwb-page").first.wait_for(timeout=PAGE_TIMEOUT_S * 1000)
+        (kernel,) = kernel_ids_in(page.content())
+        time.sleep(14)  # well past the timeout and two sweeps
+        mine = [k for k in serve.status()["kernels"] if k["id"] == kernel]
+        assert mine and mine[0]["connected"] == 1 and mine[0]["ever_connected"]
+        assert "culled" not in serve.log()
+        # ... and the page still works: its kernel answers.
+        page.get_by_label("Team name").fill("Chromium Keeps")
+        page.get_by_role("button", name="Open").click()
+        expect(page.locator(".sectorwb-page")).to_contain_text("Team: Chromium Keeps")
+    finally:
+        context.close()
 
 
 def test_status_without_a_server_says_so() -> None:
