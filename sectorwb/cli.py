@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=kernels.DEFAULT_UNCONNECTED_TIMEOUT_S,
         metavar="SECONDS",
         help="shut down a page's kernel when no browser opened the page within this "
-        "many seconds after it was sent (default: %(default)s)",
+        "many seconds after it was sent; 0: never (default: %(default)s)",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -65,7 +65,7 @@ class PageKernelManager(AsyncMappingKernelManager):
         DEFAULT_UNCONNECTED_TIMEOUT_S,
         config=True,
         help="Seconds after a page was sent before its kernel is shut down if no "
-        "browser ever connected to it.",
+        "browser ever connected to it (0: never).",
     )
 
     def __init__(self, **kwargs: Any):
@@ -151,7 +151,7 @@ class PageKernelManager(AsyncMappingKernelManager):
 
     # -- the cull of pages never opened ----------------------------------------------
     def _start_sweeper(self) -> None:
-        if self._sweeper is None:
+        if self._sweeper is None and self.unconnected_timeout > 0:
             # Often enough that a page goes within a few seconds of its timeout.
             period = max(1.0, min(5.0, self.unconnected_timeout / 3))
             self._sweeper = PeriodicCallback(self.sweep, period * 1000)

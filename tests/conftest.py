@@ -291,7 +291,8 @@ def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
     log_path = session_dir / "voila.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            voila_command(WORKBOOKS, port),
+            # Every test is one client (127.0.0.1): the per-client cap is for rooms.
+            voila_command(WORKBOOKS, port, max_kernels_per_client=0),
             env=voila_env(data_dir),
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
