@@ -75,7 +75,16 @@ class Bench:
             # Only the data dir decides where answers go; never a real database.
             env.pop("SECTORWB_DB", None)
             env.pop("SECTORWB_WORKSHEETS_DIR", None)
-            cmd = voila_command(WORKBOOKS, port)
+            # One client opens every page at once and measures the kernels after
+            # they all arrived: no caps on it, and no cull of pages it never opens.
+            cmd = voila_command(
+                WORKBOOKS,
+                port,
+                max_kernels=0,
+                max_kernels_per_client=0,
+                unconnected_timeout=0,
+                left_timeout=0,
+            )
         else:
             env = dict(os.environ)
             cmd = [

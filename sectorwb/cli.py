@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import socket
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
 
-from . import config, content, regions, teams
+from . import config, content, kernels, regions, serving, teams
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
@@ -21,18 +20,31 @@ from .store import Store
 PACKAGE_DIR = Path(__file__).parent
 
 
-def voila_command(workbooks: Path, port: int, host: str = "127.0.0.1") -> list[str]:
-    """The Voila command line with sectorwb's configuration and template."""
+def voila_command(
+    workbooks: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    *,
+    max_kernels: int = kernels.DEFAULT_MAX_KERNELS,
+    max_kernels_per_client: int = kernels.DEFAULT_MAX_KERNELS_PER_CLIENT,
+    unconnected_timeout: float = kernels.DEFAULT_UNCONNECTED_TIMEOUT_S,
+    left_timeout: float = kernels.DEFAULT_LEFT_TIMEOUT_S,
+) -> list[str]:
+    """The command line of sectorwb's Voila server, its configuration and template."""
     return [
         sys.executable,
         "-m",
-        "voila",
+        "sectorwb.server",
         str(workbooks),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={host}",
         "--Voila.config_file_paths",
         str(PACKAGE_DIR),
+        f"--PageKernelManager.max_kernels={max_kernels}",
+        f"--PageKernelManager.max_kernels_per_client={max_kernels_per_client}",
+        f"--PageKernelManager.unconnected_timeout={unconnected_timeout}",
+        f"--PageKernelManager.left_timeout={left_timeout}",
     ]
 
 
@@ -47,15 +59,6 @@ def voila_env(data_dir: Path | None = None) -> dict[str, str]:
     if data_dir is not None:
         env[config.DATA_DIR_ENV] = str(Path(data_dir).resolve())
     return env
-
-
-def _free_port(host: str, wanted: int) -> int:
-    with socket.socket() as s:
-        try:
-            s.bind((host, wanted))
-        except OSError:
-            s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def default_workbooks() -> Path:
@@ -74,7 +77,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for problem in content.problems():
         # One broken file must not take down a live session: warn, serve the rest.
         print(f"sectorwb: warning: {problem}", file=sys.stderr)
-    port = _free_port(args.host, args.port)
+    problem = serving.port_problem(args.host, args.port)
+    if problem:
+        # Never another port silently: every team's link names this one.
+        print(f"sectorwb: {problem}", file=sys.stderr)
+        return 2
     env = voila_env(Path(args.data_dir) if args.data_dir else None)
     data = env.get(config.DATA_DIR_ENV) or config.data_dir()
     print(f"sectorwb: answers are saved in {data}", flush=True)
@@ -84,13 +91,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         regions.load_region(args.region).qcew_paths()
         query = f"?region={args.region}"
     print(
-        f"sectorwb: open http://{args.host}:{port}/voila/render/{START_NOTEBOOK}{query}",
+        f"sectorwb: open http://{args.host}:{args.port}/voila/render/{START_NOTEBOOK}{query}",
         flush=True,
     )
-    try:
-        return subprocess.call(voila_command(workbooks, port, args.host), env=env)
-    except KeyboardInterrupt:
-        return 0
+    command = voila_command(
+        workbooks,
+        args.port,
+        args.host,
+        max_kernels=args.max_kernels,
+        max_kernels_per_client=args.max_kernels_per_client,
+        unconnected_timeout=args.unconnected_timeout,
+        left_timeout=args.left_timeout,
+    )
+    return serving.run(command, env)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    status = serving.fetch_status(args.host, args.port)
+    print(json.dumps(status, indent=1) if args.json else serving.format_status(status))
+    return 0
 
 
 def write_notebooks(folder: Path) -> list[Path]:
@@ -170,6 +189,13 @@ def _check_team_names(db: Path) -> bool:
     return bool(groups)
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; use 0 for no cap")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sectorwb", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -186,7 +212,46 @@ def build_parser() -> argparse.ArgumentParser:
         default="demo",
         help="region of the LMI explorer, added to the start page link (default: demo)",
     )
+    serve.add_argument(
+        "--max-kernels",
+        type=_count,
+        default=kernels.DEFAULT_MAX_KERNELS,
+        help="most pages open at once on the server, each one a Python kernel of "
+        "100-300 MB; 0: no cap (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--max-kernels-per-client",
+        type=_count,
+        default=kernels.DEFAULT_MAX_KERNELS_PER_CLIENT,
+        help="most pages open at once from one network address (laptops behind "
+        "one router share one); 0: no cap (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--unconnected-timeout",
+        type=float,
+        default=kernels.DEFAULT_UNCONNECTED_TIMEOUT_S,
+        metavar="SECONDS",
+        help="shut down a page's kernel when no browser opened the page within this "
+        "many seconds after it was sent; 0: never (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--left-timeout",
+        type=float,
+        default=kernels.DEFAULT_LEFT_TIMEOUT_S,
+        metavar="SECONDS",
+        help="shut down a page's kernel this many seconds after its browser left "
+        "(tab closed, laptop asleep); what it holds is saved first; 0: only the "
+        "15-minute idle cull (default: %(default)s)",
+    )
     serve.set_defaults(func=cmd_serve)
+
+    status = sub.add_parser(
+        "status", help="kernel count and memory of the running `sectorwb serve`"
+    )
+    status.add_argument("--port", type=int, default=8866)
+    status.add_argument("--host", default="127.0.0.1")
+    status.add_argument("--json", action="store_true", help="print the raw JSON")
+    status.set_defaults(func=cmd_status)
 
     nbs = sub.add_parser("notebooks", help="write the thin workbook notebooks")
     nbs.add_argument("--out", default=str(default_workbooks()))

@@ -290,7 +290,8 @@ def start_voila(data_dir: Path, log_path: Path, port: int | None = None) -> Voil
     port = port or _free_loopback_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            voila_command(WORKBOOKS, port),
+            # Every test is one client (127.0.0.1): the per-client cap is for rooms.
+            voila_command(WORKBOOKS, port, max_kernels_per_client=0),
             env=voila_env(data_dir),
             cwd=ROOT,
             stdin=subprocess.DEVNULL,

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sectorwb import cli, config, content
+from sectorwb import cli, config, content, kernels
 from sectorwb.store import Store
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -143,7 +143,7 @@ def test_notebooks_command_writes_and_prints_paths(
 
 def test_voila_command(tmp_path: Path) -> None:
     cmd = cli.voila_command(tmp_path, 9123, host="0.0.0.0")
-    assert cmd[1:3] == ["-m", "voila"]
+    assert cmd[1:3] == ["-m", "sectorwb.server"]  # Voila with the kernel caps
     assert str(tmp_path) in cmd
     assert "--no-browser" in cmd
     assert "--port=9123" in cmd
@@ -152,6 +152,8 @@ def test_voila_command(tmp_path: Path) -> None:
     assert (config_dir / "voila.json").is_file()
     settings = json.loads((config_dir / "voila.json").read_text())
     assert settings["VoilaConfiguration"]["template"] == "sectorwb"
+    assert settings["Voila"]["port_retries"] == 0  # never another port silently
+    assert f"--PageKernelManager.max_kernels={kernels.DEFAULT_MAX_KERNELS}" in cmd
 
 
 def test_voila_env_sets_data_dir_and_jupyter_path(
@@ -202,7 +204,7 @@ def test_serve_without_start_notebook_exits_2(
     def no_voila(*_args: object, **_kwargs: object) -> int:
         raise AssertionError("Voila must not start")
 
-    monkeypatch.setattr(cli.subprocess, "call", no_voila)
+    monkeypatch.setattr(cli.serving, "run", no_voila)
     (tmp_path / "preparing_to_launch.ipynb").write_text("{}", encoding="utf-8")
     assert cli.main(["serve", "--workbooks", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -218,25 +220,28 @@ def test_serve_runs_voila_with_the_data_dir(
 ) -> None:
     calls: list[tuple[list[str], dict[str, str]]] = []
 
-    def fake_call(cmd: list[str], env: dict[str, str]) -> int:
+    def fake_run(cmd: list[str], env: dict[str, str]) -> int:
         calls.append((cmd, env))
         return 0
 
-    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    monkeypatch.setattr(cli.serving, "run", fake_run)
     workbooks = tmp_path / "wb"
     cli.write_notebooks(workbooks)
     data = tmp_path / "answers"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     argv = ["serve", "--workbooks", str(workbooks), "--data-dir", str(data)]
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        taken = busy.getsockname()[1]
-        assert cli.main([*argv, "--port", str(taken)]) == 0
+    argv += ["--port", str(port), "--max-kernels", "12"]
+    argv += ["--max-kernels-per-client", "0", "--unconnected-timeout", "7.5"]
+    assert cli.main(argv) == 0
     ((cmd, env),) = calls
-    port = next(int(a.split("=")[1]) for a in cmd if a.startswith("--port="))
-    assert port not in (0, taken)  # the wanted port was busy: another free one
+    assert f"--port={port}" in cmd
     assert "--no-browser" in cmd
     assert str(workbooks.resolve()) in cmd
+    assert "--PageKernelManager.max_kernels=12" in cmd
+    assert "--PageKernelManager.max_kernels_per_client=0" in cmd
+    assert "--PageKernelManager.unconnected_timeout=7.5" in cmd
     assert env[config.DATA_DIR_ENV] == str(data.resolve())
     out = capsys.readouterr().out
     assert str(data.resolve()) in out
