@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import config, content, regions
+from . import config, content, regions, store
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
@@ -141,6 +141,49 @@ def cmd_check(_args: argparse.Namespace) -> int:
     return 1 if content.problems() else 0
 
 
+def _db_in(data_dir: str | None) -> Path:
+    return Path(data_dir) / config.DB_FILENAME if data_dir else config.db_path()
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    source = _db_in(args.data_dir)
+    rows = store.Store(source).backup(args.file)
+    print(f"sectorwb: backed up {rows} answer rows from {source} to {args.file}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    done = store.restore(args.file, _db_in(args.data_dir), replace=args.replace)
+    if done.kept:
+        print(f"sectorwb: the answers that were there are kept in {done.kept}")
+    print(f"sectorwb: restored {done.rows} answer rows from {args.file} to {done.path}")
+    return 0
+
+
+def _add_backup_commands(sub: argparse._SubParsersAction) -> None:
+    backup = sub.add_parser(
+        "backup", help="copy the answer store, history included, while teams type"
+    )
+    backup.add_argument("file", help="the backup file to write (must not exist)")
+    backup.add_argument(
+        "--data-dir", help=f"the server's data directory (${config.DATA_DIR_ENV})"
+    )
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="bring a backup back as a data directory's answer store"
+    )
+    restore.add_argument("file", help="a file that `sectorwb backup` wrote")
+    restore.add_argument(
+        "--data-dir", help=f"where to restore it (${config.DATA_DIR_ENV})"
+    )
+    restore.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace an existing answer store, keeping it as a timestamped copy",
+    )
+    restore.set_defaults(func=cmd_restore)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sectorwb", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="load and validate every worksheet YAML")
     check.set_defaults(func=cmd_check)
+    _add_backup_commands(sub)
     _register_lmi(sub)
     return parser
 
