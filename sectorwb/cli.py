@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import config, content, regions, store
+from . import config, content, handouts, regions, store
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
@@ -184,6 +184,41 @@ def _add_backup_commands(sub: argparse._SubParsersAction) -> None:
     restore.set_defaults(func=cmd_restore)
 
 
+def cmd_handouts(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.worksheet:
+        files = {handouts.filename(ws): [ws] for ws in map(content.get, args.worksheet)}
+    else:
+        sheets = content.worksheets()
+        files = {handouts.filename(ws): [ws] for ws in sheets}
+        files[handouts.filename(None)] = sheets
+    written = []
+    for name, sheets in files.items():
+        (out / name).write_bytes(handouts.blank_docx(sheets))
+        written.append(out / name)
+    if args.pdf:
+        written += handouts.to_pdf(written, out)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _add_handouts_command(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("handouts", help="write blank worksheets to print for paper")
+    cmd.add_argument("--out", default="handouts", help="folder to write them to")
+    cmd.add_argument(
+        "--worksheet",
+        action="append",
+        metavar="ID",
+        help="only this worksheet (repeat for more; default: each one and all in one)",
+    )
+    cmd.add_argument(
+        "--pdf", action="store_true", help="also write PDFs (needs LibreOffice)"
+    )
+    cmd.set_defaults(func=cmd_handouts)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sectorwb", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -209,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="load and validate every worksheet YAML")
     check.set_defaults(func=cmd_check)
     _add_backup_commands(sub)
+    _add_handouts_command(sub)
     _register_lmi(sub)
     return parser
 

@@ -18,6 +18,13 @@ from .export import (
 )
 from .schema import Worksheet
 from .teams import file_slug
+from .wordfile import (
+    DOCX_MIME,
+    add_table,
+    add_worksheet_heading,
+    new_document,
+    to_bytes,
+)
 
 Answers = dict[str, dict[str, Any]]  # worksheet id -> question id -> value
 
@@ -44,15 +51,12 @@ def packet_xlsx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
 
 def packet_docx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
     """A Word document: each worksheet's questions and answers, then its table."""
-    from docx import Document  # only the start page's packet download pays for it
-
-    doc = Document()
+    doc = new_document()  # only the start page's packet download pays for python-docx
     doc.add_heading(f"Team packet: {team}", level=0)
     doc.add_paragraph(f"Downloaded {dt.date.today().isoformat()}.")
     for ws in sheets:
         ws_answers = answers.get(ws.id, {})
-        doc.add_heading(ws.title, level=1)
-        doc.add_paragraph(f"Source: {ws.source.document}, {ws.source.section}")
+        add_worksheet_heading(doc, ws)
         section_title = None
         for section, question, answer in answer_rows(ws, ws_answers):
             if section != section_title:
@@ -61,18 +65,9 @@ def packet_docx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
             doc.add_paragraph().add_run(question).bold = True
             doc.add_paragraph(answer or "(no answer)")
         _add_pictures(doc, ws, ws_answers)
-        columns, rows = action_rows(ws, ws_answers)
         doc.add_heading(ws.action_table.title, level=2)
-        table = doc.add_table(rows=1, cols=len(columns))
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, columns, strict=True):
-            cell.text = text
-        for row in rows:
-            for cell, text in zip(table.add_row().cells, row, strict=True):
-                cell.text = text
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        add_table(doc, *action_rows(ws, ws_answers))
+    return to_bytes(doc)
 
 
 def _add_pictures(doc: Any, ws: Worksheet, answers: dict[str, Any]) -> None:
@@ -115,7 +110,7 @@ PACKET_DOWNLOADS = (
     PacketDownload(
         "Team packet (Word)",
         "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        DOCX_MIME,
         packet_docx,
     ),
     PacketDownload(
