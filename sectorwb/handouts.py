@@ -11,7 +11,6 @@ from typing import Any
 from .errors import ConversionError
 from .schema import (
     DateQ,
-    Figure,
     MultiChoice,
     Section,
     SingleChoice,
@@ -83,8 +82,6 @@ def _add_section(doc: Any, section: Section, by_id: dict[str, Any]) -> None:
         doc.add_paragraph(f"For: {section.audience}").runs[0].italic = True
     if section.intro:
         doc.add_paragraph(section.intro)
-    if section.figure:
-        _add_figure(doc, section.figure)
     drawn = {p.source: p for p in section.pictures}
     for q in section.questions:
         _add_question(doc, q, by_id)
@@ -128,7 +125,7 @@ def _short(text: str, words: int = 10) -> str:
 def _add_blank_table(doc: Any, q: Table) -> None:
     """The table's columns, the manual's preset rows, and empty rows to write in."""
     from docx.enum.table import WD_ROW_HEIGHT_RULE
-    from docx.shared import Inches
+    from docx.shared import Inches, Pt
 
     width = len(q.columns)
     blank = [q.blank_placeholder] * q.blank_rows
@@ -136,9 +133,12 @@ def _add_blank_table(doc: Any, q: Table) -> None:
     rows = [[first] + [""] * (width - 1) for first in [*q.preset, *blank]]
     table = add_table(doc, q.columns, rows)
     _row_flag(table.rows[0], "tblHeader")  # the columns again on the next page
+    # Many columns on a page's width: a smaller header keeps words whole.
+    size = Pt(11 if width <= 4 else 8)
     for cell in table.rows[0].cells:
         for run in cell.paragraphs[0].runs:
             run.bold = True
+            run.font.size = size
     for row in table.rows[1:]:
         row.height = Inches(0.45)
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
@@ -147,15 +147,6 @@ def _add_blank_table(doc: Any, q: Table) -> None:
         doc.add_paragraph(f"{column}: {how} {'; '.join(options)}.").runs[
             0
         ].italic = True
-
-
-def _add_figure(doc: Any, figure: Figure) -> None:
-    """The manual's figures as a small table (the screen draws them as a chart)."""
-    doc.add_paragraph().add_run(figure.title).bold = True
-    rows = [[b.group, b.label, f"{b.value:g}{figure.unit}"] for b in figure.bars]
-    add_table(doc, ["Group", "", figure.unit], rows)
-    if figure.note:
-        doc.add_paragraph(figure.note)
 
 
 def _add_sketch_box(doc: Any, title: str) -> None:
