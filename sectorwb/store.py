@@ -414,14 +414,7 @@ def restore(backup: Path | str, target: Path | str, replace: bool = False) -> Re
                 "replace every answer in it. Run again with --replace to keep it as a "
                 "timestamped copy beside it and restore, or pass another --data-dir."
             )
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        kept = target.with_name(f"{target.stem}-before-restore-{stamp}{target.suffix}")
-        old = Store(target)
-        try:
-            with old._cursor() as conn:
-                _copy_database(conn, kept)
-        finally:
-            old.close()
+        kept = _keep_old(target)
     source = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -438,3 +431,23 @@ def restore(backup: Path | str, target: Path | str, replace: bool = False) -> Re
     finally:
         source.close()
     return Restored(target, rows, kept)
+
+
+def _keep_old(target: Path) -> Path:
+    """Keep the database a restore replaces beside it, under a timestamped name."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    kept = target.with_name(f"{target.stem}-before-restore-{stamp}{target.suffix}")
+    old = Store(target)
+    try:
+        with old._cursor() as conn:
+            _copy_database(conn, kept)
+    except StoreError:
+        # A damaged database (often why one restores) cannot be copied through
+        # SQLite: keep its files as they are, and restore into a fresh one.
+        for suffix in ("", "-wal", "-shm"):
+            part = target.with_name(target.name + suffix)
+            if part.exists():
+                part.replace(kept.with_name(kept.name + suffix))
+    finally:
+        old.close()
+    return kept

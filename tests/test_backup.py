@@ -182,6 +182,22 @@ def test_restore_refuses_an_existing_database_and_replace_keeps_it(
     assert _tables(target) == _tables(backup)
 
 
+def test_restore_replaces_a_damaged_database_and_keeps_its_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backup = _backup_of_filled(tmp_path)
+    target_dir = tmp_path / "broken laptop"
+    target_dir.mkdir()
+    damaged = b"this was answers.sqlite3 before the disk filled up" * 100
+    (target_dir / config.DB_FILENAME).write_bytes(damaged)
+    args = ["restore", str(backup), "--data-dir", str(target_dir), "--replace"]
+    assert cli.main(args) == 0
+    (kept,) = target_dir.glob("answers-before-restore-*.sqlite3")
+    assert kept.read_bytes() == damaged
+    assert str(kept) in capsys.readouterr().out
+    assert _tables(target_dir / config.DB_FILENAME) == _tables(backup)
+
+
 def _not_sectorwb(tmp_path: Path) -> Path:
     path = tmp_path / "photos.db"
     conn = sqlite3.connect(path)
