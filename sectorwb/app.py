@@ -14,7 +14,7 @@ from collections.abc import Callable
 import ipywidgets as W
 from IPython.display import display
 
-from . import config, content, teams
+from . import config, content, handouts, teams
 from .errors import SectorwbError
 from .packet import PACKET_DOWNLOADS, PacketDownload
 from .store import Store
@@ -189,6 +189,12 @@ def _show_start(page: _Page) -> None:
     broken = content.problems()
     if broken:
         page.notice("\n".join(str(p) for p in broken), "warning")
+    # For trainers, before a team is chosen too: the forms hold no team's answers.
+    blank = Downloads(
+        [("All worksheets (Word)", lambda: handouts.blank_file(sheets))],
+        title="Blank worksheets for paper",
+    )
+    page.body.children = [blank]
     store = Store(config.db_path())
     query = _query_string()
 
@@ -228,6 +234,7 @@ def _show_start(page: _Page) -> None:
             ),
             W.HTML(table),
             packet,
+            blank,
         ]
         _warn_if_read_only(page, store)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import config, content, kernels, regions, serving, teams
+from . import config, content, handouts, kernels, regions, serving, store, teams
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
@@ -196,6 +196,84 @@ def _count(text: str) -> int:
     return value
 
 
+def _db_in(data_dir: str | None) -> Path:
+    return Path(data_dir) / config.DB_FILENAME if data_dir else config.db_path()
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    source = _db_in(args.data_dir)
+    rows = store.Store(source).backup(args.file)
+    print(f"sectorwb: backed up {rows} answer rows from {source} to {args.file}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    done = store.restore(args.file, _db_in(args.data_dir), replace=args.replace)
+    if done.kept:
+        print(f"sectorwb: the answers that were there are kept in {done.kept}")
+    print(f"sectorwb: restored {done.rows} answer rows from {args.file} to {done.path}")
+    return 0
+
+
+def _add_backup_commands(sub: argparse._SubParsersAction) -> None:
+    backup = sub.add_parser(
+        "backup", help="copy the answer store, history included, while teams type"
+    )
+    backup.add_argument("file", help="the backup file to write (must not exist)")
+    backup.add_argument(
+        "--data-dir", help=f"the server's data directory (${config.DATA_DIR_ENV})"
+    )
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="bring a backup back as a data directory's answer store"
+    )
+    restore.add_argument("file", help="a file that `sectorwb backup` wrote")
+    restore.add_argument(
+        "--data-dir", help=f"where to restore it (${config.DATA_DIR_ENV})"
+    )
+    restore.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace an existing answer store, keeping it as a timestamped copy",
+    )
+    restore.set_defaults(func=cmd_restore)
+
+
+def cmd_handouts(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.worksheet:
+        files = {handouts.filename(ws): [ws] for ws in map(content.get, args.worksheet)}
+    else:
+        sheets = content.worksheets()
+        files = {handouts.filename(ws): [ws] for ws in sheets}
+        files[handouts.filename(None)] = sheets
+    written = []
+    for name, sheets in files.items():
+        (out / name).write_bytes(handouts.blank_docx(sheets))
+        written.append(out / name)
+    if args.pdf:
+        written += handouts.to_pdf(written, out)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _add_handouts_command(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("handouts", help="write blank worksheets to print for paper")
+    cmd.add_argument("--out", default="handouts", help="folder to write them to")
+    cmd.add_argument(
+        "--worksheet",
+        action="append",
+        metavar="ID",
+        help="only this worksheet (repeat for more; default: each one and all in one)",
+    )
+    cmd.add_argument(
+        "--pdf", action="store_true", help="also write PDFs (needs LibreOffice)"
+    )
+    cmd.set_defaults(func=cmd_handouts)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sectorwb", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -261,6 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate every worksheet YAML and the stored team names"
     )
     check.set_defaults(func=cmd_check)
+    _add_backup_commands(sub)
+    _add_handouts_command(sub)
     _register_lmi(sub)
     return parser
 

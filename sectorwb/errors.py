@@ -34,3 +34,7 @@ class AnswerTooLargeError(SectorwbError):
 
 class DataFileError(SectorwbError):
     """A data file (QCEW CSV, region config) cannot be used."""
+
+
+class ConversionError(SectorwbError):
+    """A file cannot be converted (LibreOffice, which makes the PDFs, missing or failing)."""

@@ -20,6 +20,13 @@ from .export import (
 )
 from .schema import Worksheet
 from .teams import file_slug
+from .wordfile import (
+    DOCX_MIME,
+    add_table,
+    add_worksheet_heading,
+    new_document,
+    to_bytes,
+)
 
 Answers = dict[str, dict[str, Any]]  # worksheet id -> question id -> value
 
@@ -48,17 +55,12 @@ def packet_docx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
     """A Word document: each worksheet's questions and answers, then its table.
     Every text goes through ``xml_text``: Word's XML cannot hold a pasted control
     character, and one would otherwise fail the whole packet."""
-    from docx import Document  # only the start page's packet download pays for it
-
-    doc = Document()
+    doc = new_document()  # only the start page's packet download pays for python-docx
     doc.add_heading(xml_text(f"Team packet: {team}"), level=0)
     doc.add_paragraph(f"Downloaded {dt.date.today().isoformat()}.")
     for ws in sheets:
         ws_answers = answers.get(ws.id, {})
-        doc.add_heading(xml_text(ws.title), level=1)
-        doc.add_paragraph(
-            xml_text(f"Source: {ws.source.document}, {ws.source.section}")
-        )
+        add_worksheet_heading(doc, ws)
         section_title = None
         for section, question, answer in answer_rows(ws, ws_answers):
             if section != section_title:
@@ -67,17 +69,9 @@ def packet_docx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
             doc.add_paragraph().add_run(xml_text(question)).bold = True
             doc.add_paragraph(xml_text(answer) or "(no answer)")
         _add_pictures(doc, ws, ws_answers)
-        columns, rows = action_rows(ws, ws_answers)
         doc.add_heading(xml_text(ws.action_table.title), level=2)
-        table = doc.add_table(rows=1, cols=len(columns))
-        table.style = "Table Grid"
-        lines = [table.rows[0].cells, *(table.add_row().cells for _ in rows)]
-        for cells, texts in zip(lines, [columns, *rows], strict=True):
-            for cell, text in zip(cells, texts, strict=True):
-                cell.text = xml_text(text)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        add_table(doc, *action_rows(ws, ws_answers))
+    return to_bytes(doc)
 
 
 def _add_pictures(doc: Any, ws: Worksheet, answers: dict[str, Any]) -> None:
@@ -120,7 +114,7 @@ PACKET_DOWNLOADS = (
     PacketDownload(
         "Team packet (Word)",
         "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        DOCX_MIME,
         packet_docx,
     ),
     PacketDownload(

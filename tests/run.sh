@@ -25,6 +25,17 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root_apt chromium
 fi
 
+# The PDF handout test needs LibreOffice and poppler; without them it is skipped (the
+# Word handouts are still tested), so only root installs them here.
+if ! command -v soffice >/dev/null || ! command -v pdfinfo >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root_apt libreoffice-writer poppler-utils
+  else
+    say "LibreOffice or poppler-utils missing: the PDF handout test will be skipped"
+    say "  sudo apt-get install -y libreoffice-writer poppler-utils"
+  fi
+fi
+
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   say "Python 3.11 or newer is needed as python3; found $(python3 --version 2>&1)"
   exit 1
