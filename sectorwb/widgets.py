@@ -14,7 +14,7 @@ from . import export
 from .errors import AnswerTooLargeError, SectorwbError
 from .fields import field_for
 from .schema import Section, Worksheet
-from .store import MAX_ANSWER_CHARS, Store
+from .store import Store
 from .ui import Later, lean, message, shared_layout, text_block, text_html
 
 FileData = tuple[str, str, bytes]  # file name, MIME type, content
@@ -246,7 +246,7 @@ class WorksheetForm(W.VBox):
             # it (retrying would fail the same way).
             kept = {q: pending[q] for q in exc.sizes if q in pending} or pending
             self._pending = kept | self._pending
-            self.status.show("failed", self._too_large(exc.sizes))
+            self.status.show("failed", self._too_large(exc))
             return
         except SectorwbError as exc:
             self._pending = pending | self._pending
@@ -266,15 +266,14 @@ class WorksheetForm(W.VBox):
         finally:
             self._loading = False
 
-    def _too_large(self, sizes: dict[str, int]) -> str:
+    def _too_large(self, exc: AnswerTooLargeError) -> str:
         names = "; ".join(
-            f"“{self.fields[q].question.text}” has {n:,} characters"
-            for q, n in sizes.items()
+            f"“{self.fields[q].question.text}” has {n:,} characters{exc.why.get(q, '')}"
+            for q, n in exc.sizes.items()
         )
         return (
-            f"Too long to save: {names}. The limit is {MAX_ANSWER_CHARS:,} characters; "
-            "shorten it and it saves. Your other answers and the earlier saved version "
-            "are kept."
+            f"Too long to save: {names}. Shorten it and it saves. Your other answers "
+            "and the earlier saved version are kept."
         )
 
 
