@@ -283,16 +283,20 @@ class TableField(Field):
 
     @traitlets.validate("value")
     def _rows_only(self, proposal: Any) -> list[dict[str, Any]]:
+        # (traitlets lets None through without asking: see ``_all``.)
         value = proposal["value"]
         rows = value if isinstance(value, list) else []
         if all(isinstance(r, dict) for r in rows):
             return rows
         return [r for r in rows if isinstance(r, dict)]
 
+    def _all(self) -> list[dict[str, Any]]:
+        return self.value or []
+
     def _show(self, _change: Any = None) -> None:
         """Point the page's row widgets at the rows of the current page; only the
         difference in row count is built or closed."""
-        rows = self.value
+        rows = self._all()
         self._start = min(self._start, _page_start(len(rows) - 1))
         page = rows[self._start : self._start + PAGE_ROWS]
         kept, gone = self._shown[: len(page)], self._shown[len(page) :]
@@ -336,20 +340,20 @@ class TableField(Field):
             widgets.offer(self._offered)
 
     def _add_row(self) -> None:
-        rows = self.value
+        rows = self._all()
         self._start = _page_start(len(rows))  # the page with the new row
         self.value = [*rows, {c: "" for c in self.question.columns}]
 
     def _remove_row(self, widgets: RowWidgets) -> None:
-        rows = list(self.value)
-        if widgets.index < len(rows):
+        rows = list(self._all())
+        if widgets.removable and widgets.index < len(rows):
             del rows[widgets.index]
             self.value = rows
 
     def _from_cell(self, widgets: RowWidgets, col: str, text: str) -> None:
-        if self._syncing or widgets.index >= len(self.value):
+        rows = list(self._all())
+        if self._syncing or widgets.index >= len(rows):
             return
-        rows = list(self.value)
         rows[widgets.index] = {**rows[widgets.index], col: text}
         self.value = rows
 

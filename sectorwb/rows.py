@@ -77,9 +77,14 @@ class RowWidgets:
         placeholder = q.blank_placeholder if blank else ""
         return W.Text, state | {"placeholder": placeholder, "value": text}
 
+    @property
+    def removable(self) -> bool:
+        """Rows the team added can go; the manual's preset rows stay (docs/design.md)."""
+        return self.index >= len(self.table.preset)
+
     def _remove_state(self) -> dict[str, Any]:
         # The icon is the visible label; the tooltip is the button's accessible name.
-        fixed = self.index < len(self.table.preset)
+        fixed = not self.removable
         return {
             "tooltip": f"Remove row {self.index + 1}",
             "disabled": fixed,
