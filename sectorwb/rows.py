@@ -83,10 +83,11 @@ class RowWidgets:
         return self.index >= len(self.table.preset)
 
     def _remove_state(self) -> dict[str, Any]:
-        # The icon is the visible label; the tooltip is the button's accessible name.
+        # The icon is what shows; the words are the button's accessible name, hidden
+        # by CSS (Chromium names an icon-only button "", ignoring its tooltip).
         fixed = not self.removable
         return {
-            "tooltip": f"Remove row {self.index + 1}",
+            "description": f"Remove row {self.index + 1}",
             "disabled": fixed,
             "layout": _NO_REMOVE if fixed else shared_layout(),
         }
@@ -121,8 +122,10 @@ class Pager(W.HBox):
         self._prev.on_click(lambda _b: turn(-1))
         self._next.on_click(lambda _b: turn(1))
         self._where = lean(W.HTML)
+        # The text last: its width changes from page to page, and the buttons must
+        # stay where they are for a second click.
         super().__init__(
-            [self._prev, self._where, self._next],
+            [self._prev, self._next, self._where],
             layout=shared_layout(),
             _dom_classes=("sectorwb-pager",),
         )

@@ -53,7 +53,7 @@ def _descendants(widget: W.Widget) -> Iterator[W.Widget]:
 
 def _buttons(field: fields.TableField) -> dict[str, W.Button]:
     found = [w for w in _descendants(field) if isinstance(w, W.Button)]
-    return {b.description or b.tooltip: b for b in found}
+    return {b.description: b for b in found}
 
 
 def _cells(field: fields.TableField) -> list[W.Widget]:
