@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "out"
 
 
 def median(xs: Sequence[float]) -> float:
@@ -90,3 +96,20 @@ def table(rows: Sequence[Row]) -> str:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def save_raw(
+    name: str, args: Any, rows: Sequence[Row], raw: dict[str, Any], **facts: Any
+) -> None:
+    """Write one run (its options, summary rows, raw samples and ``facts``, e.g. the
+    machine) to ``benchmarks/out/<name>-<time>.json`` and say where."""
+    report = {
+        **facts,
+        "args": vars(args),
+        "summary": [x.as_dict() for x in rows],
+        "raw": raw,
+    }
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"{name}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=1, default=str))
+    print(f"raw samples: benchmarks/out/{path.name}")

@@ -9,23 +9,19 @@ Prints a summary table and writes every raw sample to ``benchmarks/out/``. See
 from __future__ import annotations
 
 import argparse
-import atexit
 import contextlib
-import json
 import os
-import signal
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
 from _browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_S
-from _procs import VoilaServer, stop_all
-from _report import Row, median, ratio, table
-from _sides import ROOT, WORKSHEET_ID, Bench
+from _procs import VoilaServer, stop_all, stop_on_exit
+from _report import Row, median, ratio, save_raw, table
+from _sides import WORKSHEET_ID, Bench
 
 from sectorwb import content
 from sectorwb.rows import PAGE_ROWS
@@ -188,10 +184,6 @@ def bench_db(server: VoilaServer) -> Path:
     return Path(server.env["SECTORWB_DATA_DIR"]) / "answers.sqlite3"
 
 
-def _on_signal(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)  # so every ``finally`` stops what it started
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clicks", type=int, default=200, help="'Add a row' clicks in (a)")
@@ -212,9 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse_args(argv)
     only = set(args.only or "ab")
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _on_signal)
-    atexit.register(stop_all)
+    stop_on_exit()
     started, load0 = time.time(), os.getloadavg()
     print(f"cores {os.cpu_count()}, load average at start {load0[0]:.2f}", flush=True)
     rows: list[Row] = []
@@ -260,17 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{load0[0]:.2f}, at end {load1[0]:.2f}; run took "
         f"{(time.time() - started) / 60:.1f} min"
     )
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(exist_ok=True)
-    path = out / f"bench_table_rows-{datetime.now():%Y%m%d-%H%M%S}.json"
-    report = {
-        "args": vars(args),
-        "load_avg": {"start": load0, "end": load1},
-        "summary": [x.as_dict() for x in rows],
-        "raw": raw,
-    }
-    path.write_text(json.dumps(report, indent=1, default=str))
-    print(f"raw samples: {path.relative_to(ROOT)}")
+    load = {"start": load0, "end": load1}
+    save_raw("bench_table_rows", args, rows, raw, load_avg=load)
     return 0
 
 

@@ -8,25 +8,21 @@ summary table and writes every raw sample to ``benchmarks/out/``. See
 from __future__ import annotations
 
 import argparse
-import atexit
-import json
 import os
 import platform
-import signal
 import sys
 import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from _browser import figure_b
-from _procs import stop_all
-from _report import Row, median, ratio, table
-from _sides import ROOT, Bench, worksheet_widget_models
+from _procs import stop_all, stop_on_exit
+from _report import Row, median, ratio, save_raw, table
+from _sides import Bench, worksheet_widget_models
 from _store_bench import figure_c
 
 import sectorwb
@@ -213,10 +209,6 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _on_signal(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)  # so every ``finally`` stops what it started
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=30, help="simultaneous pages in (a)")
@@ -240,9 +232,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     only = set(args.only or "abc")
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _on_signal)
-    atexit.register(stop_all)
+    stop_on_exit()
 
     facts = machine()
     started = time.time()
@@ -318,17 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {facts['python']}, Voila {facts['voila']}, ipywidgets "
         f"{facts['ipywidgets']}{browser}; run took {facts['duration_s'] / 60:.1f} min"
     )
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(exist_ok=True)
-    path = out / f"bench_voila-{datetime.now():%Y%m%d-%H%M%S}.json"
-    report = {
-        "machine": facts,
-        "args": vars(args),
-        "summary": [x.as_dict() for x in rows],
-        "raw": raw,
-    }
-    path.write_text(json.dumps(report, indent=1, default=str))
-    print(f"raw samples: {path.relative_to(ROOT)}")
+    save_raw("bench_voila", args, rows, raw, machine=facts)
     return 0
 
 
