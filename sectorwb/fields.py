@@ -351,9 +351,9 @@ class TableField(Field):
             self.value = rows
 
     def _from_cell(self, widgets: RowWidgets, col: str, text: str) -> None:
-        rows = list(self._all())
-        if self._syncing or widgets.index >= len(rows):
+        if self._syncing or widgets.index >= len(self._all()):
             return
+        rows = list(self._all())
         rows[widgets.index] = {**rows[widgets.index], col: text}
         self.value = rows
 

@@ -11,8 +11,8 @@ import ipywidgets as W
 from .schema import Table
 from .ui import lean, shared_layout
 
-# Rows shown at once. A page of 50 rows of 4 cells is ~250 widgets: opens in well
-# under a second; 10,000 rows at once never rendered in Chromium.
+# Rows shown at once: 50 rows of 4 cells are ~300 widget models, about what two whole
+# worksheet pages open (bench_table_rows.py); 10,000 rows at once never rendered.
 PAGE_ROWS = 50
 # A preset row keeps its place for the Remove button, so its cells line up with the
 # rows below; hidden, the button is also out of the keyboard and screen-reader order.
@@ -114,7 +114,8 @@ class RowWidgets:
 
 
 class Pager(W.HBox):
-    """ "Previous rows", "Rows 51–100 of 1,000", "Next rows" under a long table."""
+    """The "Previous rows" and "Next rows" buttons and "Rows 51–100 of 1,000" text
+    under a long table."""
 
     def __init__(self, turn: Callable[[int], None]):
         self._prev = lean(W.Button, description="Previous rows", icon="chevron-left")

@@ -11,9 +11,10 @@ import ipywidgets as W
 import pytest
 from ipywidgets.widgets.widget import _instances
 
-from sectorwb import fields
+from sectorwb import content, fields, widgets
 from sectorwb.rows import PAGE_ROWS
 from sectorwb.schema import Table
+from sectorwb.store import Store
 
 COLUMNS = ["Action", "Stage", "Status", "Who"]
 
@@ -249,3 +250,20 @@ def test_removing_on_a_later_page_removes_the_real_row_and_stays_there(field) ->
     assert field.value[50]["Action"] == "a51"
     assert _row_boxes(field) and len(field.value) == 99
     assert _cells(field)[0].description == "Action, row 51"
+
+
+def test_another_laptops_rows_merge_into_the_same_cell_widgets(tmp_path: Any) -> None:
+    store = Store(tmp_path / "a.sqlite3")
+    ws = content.get("preparing_to_launch")
+    one, two = widgets.WorksheetForm(ws), widgets.WorksheetForm(ws)
+    one.bind(store, "T")
+    two.bind(store, "T")
+    table = two.fields["next_steps"]
+    cells = _cells(table)
+    _buttons(one.fields["next_steps"])["Add a row"].click()  # saved by laptop one
+    _cells(table)[1].value = "June"  # laptop two types: its save merges both
+    assert len(table.value) == len(one.fields["next_steps"].value)
+    assert table.value[0]["Timeline"] == "June"
+    assert _cells(table)[: len(cells)] == cells  # the same widgets, one row more
+    assert all(c.comm is not None for c in _cells(table))
+    store.close()
