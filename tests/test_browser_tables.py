@@ -4,6 +4,7 @@ through, and a cell on the last page is edited, saved, removed and added to."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +28,23 @@ def _saved_rows(n: int) -> list[dict[str, str]]:
     ]
 
 
+def _saved_when(
+    server: Any, team: str, check: Callable[[list[dict[str, str]]], bool]
+) -> list[dict[str, str]]:
+    """The saved table, once it passes ``check`` (the page's "saved" line may still
+    show the save before: it says nothing about the change just made)."""
+    deadline = time.monotonic() + LOAD_MS / 1000
+    while True:
+        rows = server.saved_answers(team, SHEET).get(TABLE.id, [])
+        if check(rows):
+            return rows
+        if time.monotonic() > deadline:
+            pytest.fail(f"the table saved for {team!r} never passed {check}")
+        time.sleep(0.2)
+
+
 def test_thousand_row_table_pages_and_saves_a_cell_on_the_last_page(
-    page: Any, voila_server: Any, team: str, wait_saved: Callable[..., None]
+    page: Any, voila_server: Any, team: str
 ) -> None:
     rows = _saved_rows(1000)
     store = Store(voila_server.db_path)
@@ -60,8 +76,7 @@ def test_thousand_row_table_pages_and_saves_a_cell_on_the_last_page(
     last = page.get_by_label(f"{second}, row 1000", exact=True)
     expect(last).to_have_value(f"{second} 1000")
     last.fill("Edited on the last page")
-    wait_saved(page)
-    saved = voila_server.saved_answers(team, SHEET)[TABLE.id]
+    saved = _saved_when(voila_server, team, lambda r: r != rows)
     assert len(saved) == 1000
     assert saved[999][second] == "Edited on the last page"
     assert saved[:999] == rows[:999]
@@ -71,8 +86,7 @@ def test_thousand_row_table_pages_and_saves_a_cell_on_the_last_page(
         "Step 1000"
     )
     expect(where).to_have_text("Rows 951–999 of 999")
-    wait_saved(page)
-    saved = voila_server.saved_answers(team, SHEET)[TABLE.id]
+    saved = _saved_when(voila_server, team, lambda r: len(r) == 999)
     assert [r[first] for r in saved[997:]] == ["Step 998", "Step 1000"]
 
     previous.click()
@@ -83,6 +97,6 @@ def test_thousand_row_table_pages_and_saves_a_cell_on_the_last_page(
     added = page.get_by_label(f"{first}, row 1000", exact=True)
     expect(added).to_have_value("")
     added.fill("A new step")
-    wait_saved(page)
-    saved = voila_server.saved_answers(team, SHEET)[TABLE.id]
-    assert len(saved) == 1000 and saved[-1][first] == "A new step"
+    saved = _saved_when(voila_server, team, lambda r: r[-1][first] == "A new step")
+    assert len(saved) == 1000
+    expect(page.locator(".sectorwb-status")).to_contain_text("All changes saved at")
