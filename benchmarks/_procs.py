@@ -7,6 +7,7 @@ server lives and killed one by one if the server did not shut them down.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -220,3 +221,14 @@ def stop_all() -> None:
     for server in list(_LIVE):
         with contextlib.suppress(Exception):
             server.stop(grace=10.0)
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # so every ``finally`` stops what it started
+
+
+def stop_on_exit() -> None:
+    """Stop every server at exit, also on SIGTERM and SIGHUP of the benchmark."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    atexit.register(stop_all)

@@ -8,10 +8,8 @@ summary table and writes every raw sample to ``benchmarks/out/``. See
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import platform
-import signal
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from _browser import figure_b
-from _procs import stop_all
+from _procs import stop_all, stop_on_exit
 from _report import Row, median, ratio, save_raw, table
 from _sides import ROOT, Bench, worksheet_widget_models
 from _store_bench import figure_c
@@ -211,10 +209,6 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _on_signal(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)  # so every ``finally`` stops what it started
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=30, help="simultaneous pages in (a)")
@@ -238,9 +232,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     only = set(args.only or "abc")
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _on_signal)
-    atexit.register(stop_all)
+    stop_on_exit()
 
     facts = machine()
     started = time.time()

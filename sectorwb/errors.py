@@ -25,11 +25,19 @@ class ConcurrentSaveError(StoreError):
 
 
 class AnswerTooLargeError(SectorwbError):
-    """Answers larger than the store accepts; ``sizes`` maps question id -> length."""
+    """Answers larger than the store accepts; ``sizes`` maps question id -> length of
+    what is too large (the answer, or its longest table cell) and ``why`` the limit in
+    words, to follow "N characters" ("; the limit is 100,000")."""
 
-    def __init__(self, message: str, sizes: dict[str, int] | None = None):
+    def __init__(
+        self,
+        message: str,
+        sizes: dict[str, int] | None = None,
+        why: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.sizes = sizes or {}
+        self.why = why or {}
 
 
 class DataFileError(SectorwbError):

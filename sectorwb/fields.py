@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
+from .rows import PAGE_ROWS, Pager, RowWidgets
 from .schema import (
     DateQ,
     ItemList,
@@ -253,7 +254,9 @@ class ListField(Field):
 
 
 class TableField(Field):
-    """Rows of text cells under named columns, with a button to add a row."""
+    """Rows of text cells under named columns: add and remove rows, and a long table
+    shown ``PAGE_ROWS`` rows at a time. ``value`` holds every row; only the rows on
+    the page have widgets, reused as the rows or the page change (never rebuilt)."""
 
     def _build(self) -> list[W.Widget]:
         q: Table = self.question
@@ -261,7 +264,7 @@ class TableField(Field):
             W.HBox,
             layout=FULL,
             children=[text_block(c, "sectorwb-th", "div") for c in q.columns],
-            _dom_classes=("sectorwb-row",),
+            _dom_classes=("sectorwb-row", "sectorwb-thead"),
         )
         self._rows = lean(W.VBox)
         # What the free-typed columns offer: the YAML's values, then the team's.
@@ -269,41 +272,63 @@ class TableField(Field):
             c: tuple(q.column_suggestions.get(c, ()))
             for c in q.typed_with_suggestions()
         }
+        self._shown: list[RowWidgets] = []
+        self._start = 0  # index of the first row on the page
+        self._pager: Pager | None = None  # built once a table is longer than a page
         add = lean(W.Button, description="Add a row", icon="plus")
         add.on_click(lambda _b: self._add_row())
-        self._cells: list[list[W.Widget]] = []
-        self.observe(self._to_cells, names="value")
-        self._to_cells({"new": self.value})
+        self.observe(self._show, names="value")
+        self._show()
         return [text_block(q.text, "sectorwb-qtext"), header, self._rows, add]
 
-    def _new_row(self, values: dict[str, str]) -> list[W.Widget]:
-        q: Table = self.question
-        n = len(self._cells) + 1
-        cells = []
-        for i, col in enumerate(q.columns):
-            text = str(values.get(col) or "")
-            label = f"{col}, row {n}"
-            if col in q.column_options:
-                # Keep a saved value even if the YAML no longer lists it.
-                options = ["", *dict.fromkeys([*q.column_options[col], text])]
-                kind, extra = W.Dropdown, {"options": options}
-            elif col in self._offered:
-                options = self._offered[col]
-                kind, extra = W.Combobox, {"options": options, "ensure_option": False}
-            else:
-                first = i == 0 and n > len(q.preset)
-                placeholder = q.blank_placeholder if first else ""
-                kind, extra = W.Text, {"placeholder": placeholder}
-            cell = lean(
-                kind,
-                value=text,
-                description=label,
-                _dom_classes=("sectorwb-cell",),
-                **extra,
-            )
-            cell.observe(self._from_cells, names="value")
-            cells.append(cell)
-        return cells
+    @traitlets.validate("value")
+    def _rows_only(self, proposal: Any) -> list[dict[str, Any]]:
+        # (traitlets lets None through without asking: see ``_all``.)
+        value = proposal["value"]
+        rows = value if isinstance(value, list) else []
+        if all(isinstance(r, dict) for r in rows):
+            return rows
+        return [r for r in rows if isinstance(r, dict)]
+
+    def _all(self) -> list[dict[str, Any]]:
+        return self.value or []
+
+    def _show(self, _change: Any = None) -> None:
+        """Point the page's row widgets at the rows of the current page; only the
+        difference in row count is built or closed."""
+        rows = self._all()
+        self._start = min(self._start, _page_start(len(rows) - 1))
+        page = rows[self._start : self._start + PAGE_ROWS]
+        kept, gone = self._shown[: len(page)], self._shown[len(page) :]
+        with self._sync():
+            for i, (widgets, row) in enumerate(zip(kept, page, strict=False)):
+                widgets.show(self._start + i, row, self._offered)
+            kept += [
+                RowWidgets(
+                    self.question,
+                    self._offered,
+                    self._start + i,
+                    page[i],
+                    self._from_cell,
+                    self._remove_row,
+                )
+                for i in range(len(kept), len(page))
+            ]
+        self._shown = kept
+        boxes = [w.box for w in kept]
+        if len(rows) > PAGE_ROWS:
+            if self._pager is None:
+                self._pager = Pager(self._turn)
+            self._pager.show(self._start, len(page), len(rows))
+            boxes.append(self._pager)
+        if boxes != list(self._rows.children):
+            self._rows.children = boxes
+        for widgets in gone:  # after they left the page, so no view shows a closed one
+            widgets.close()
+
+    def _turn(self, step: int) -> None:
+        self._start = max(0, self._start + step * PAGE_ROWS)
+        self._show()
 
     def suggest(self, named: dict[str, list[str]]) -> None:
         """Offer the team's named answers in the columns that ask for them."""
@@ -311,38 +336,31 @@ class TableField(Field):
         for col, name in q.column_offers.items():
             items = [*q.column_suggestions.get(col, ()), *named.get(name, [])]
             self._offered[col] = tuple(dict.fromkeys(items))
-        for row in self._cells:
-            for col, cell in zip(q.columns, row, strict=True):
-                if col in q.column_offers:
-                    cell.options = self._offered[col]
+        for widgets in self._shown:
+            widgets.offer(self._offered)
 
     def _add_row(self) -> None:
-        self.value = [*self._current(), {c: "" for c in self.question.columns}]
+        rows = self._all()
+        self._start = _page_start(len(rows))  # the page with the new row
+        self.value = [*rows, {c: "" for c in self.question.columns}]
 
-    def _current(self) -> list[dict[str, str]]:
-        cols = self.question.columns
-        return [
-            {c: cell.value for c, cell in zip(cols, row, strict=True)}
-            for row in self._cells
-        ]
+    def _remove_row(self, widgets: RowWidgets) -> None:
+        rows = list(self._all())
+        if widgets.removable and widgets.index < len(rows):
+            del rows[widgets.index]
+            self.value = rows
 
-    def _from_cells(self, _change: Any) -> None:
-        current = self._current()
-        if current != self.value:
-            self.value = current
-
-    def _to_cells(self, change: Any) -> None:
-        rows = [r for r in (change["new"] or []) if isinstance(r, dict)]
-        if rows == self._current():
+    def _from_cell(self, widgets: RowWidgets, col: str, text: str) -> None:
+        if self._syncing or widgets.index >= len(self._all()):
             return
-        self._cells = []
-        for row in rows:
-            self._cells.append(self._new_row(row))
-        self._rows.children = [self._row_box(cells) for cells in self._cells]
+        rows = list(self._all())
+        rows[widgets.index] = {**rows[widgets.index], col: text}
+        self.value = rows
 
-    @staticmethod
-    def _row_box(cells: list[W.Widget]) -> W.HBox:
-        return lean(W.HBox, layout=FULL, children=cells, _dom_classes=("sectorwb-row",))
+
+def _page_start(index: int) -> int:
+    """The first row of the page that shows row ``index`` (0-based)."""
+    return max(0, index) // PAGE_ROWS * PAGE_ROWS
 
 
 FIELDS: dict[type, type[Field]] = {

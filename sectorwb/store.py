@@ -31,9 +31,14 @@ class Change:
     saved_at: str
 
 
-# Large enough for any real answer, small enough that an accidental paste of a whole
-# document cannot bloat the file on every keystroke-debounced save.
+# One answer, or one cell of a table: large enough for any real answer, small enough
+# that an accidental paste of a whole document cannot bloat the file on every
+# keystroke-debounced save.
 MAX_ANSWER_CHARS = 100_000
+# A whole table (every save writes all of it): ~5,000 rows of four 100-character cells,
+# far past a real roster or action table (tens of rows), while 10,000 short rows still
+# fit, so a long table stays editable.
+MAX_TABLE_CHARS = 2_000_000
 BUSY_TIMEOUT_MS = 5_000
 
 _SCHEMA = """
@@ -71,6 +76,25 @@ def _check_writable(conn: sqlite3.Connection) -> None:
         if _is_read_only(exc):
             raise
         # Locked or busy: another kernel is writing, so the file is writable.
+
+
+def _over_limit(value: Any, encoded: str) -> tuple[int, str] | None:
+    """How many characters are too many in one answer and the limit, in words (to
+    follow "N characters"); None if it fits."""
+    if len(encoded) <= MAX_ANSWER_CHARS:
+        return None
+    rows = value if isinstance(value, list) else []
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        return len(encoded), f"; the limit is {MAX_ANSWER_CHARS:,}"
+    # A table: its cells are the team's answers, each held to the one-answer limit.
+    cell = max(
+        len(c if isinstance(c, str) else str(c)) for r in rows for c in r.values()
+    )
+    if cell > MAX_ANSWER_CHARS:
+        return cell, f" in one cell; a cell holds up to {MAX_ANSWER_CHARS:,}"
+    if len(encoded) > MAX_TABLE_CHARS:
+        return len(encoded), f" in all; a table holds up to {MAX_TABLE_CHARS:,}"
+    return None
 
 
 def _now() -> str:
@@ -232,11 +256,12 @@ class Store:
         ``after``, nothing is written when the worksheet has a row newer than that
         (ConcurrentSaveError): the page's merge was based on an older state.
         """
-        rows, too_large = [], {}
+        rows, too_large, why = [], {}, {}
         for question, value in answers.items():
             encoded = json.dumps(value, ensure_ascii=False)
-            if len(encoded) > MAX_ANSWER_CHARS:
-                too_large[question] = len(encoded)
+            over = _over_limit(value, encoded)
+            if over:
+                too_large[question], why[question] = over
             else:
                 rows.append((team, worksheet, question, encoded))
         at = _now()
@@ -263,11 +288,14 @@ class Store:
                     [(*r, at) for r in rows],
                 )
         if too_large:
-            sizes = ", ".join(f"{q!r} ({n:,} characters)" for q, n in too_large.items())
+            sizes = ", ".join(
+                f"{q!r} ({n:,} characters{why[q]})" for q, n in too_large.items()
+            )
             raise AnswerTooLargeError(
-                f"Too long to save: {sizes}; the limit is {MAX_ANSWER_CHARS:,} "
-                "characters. Shorten it to save it. The earlier saved answer is kept.",
+                f"Too long to save: {sizes}. Shorten it to save it. The earlier saved "
+                "answer is kept.",
                 sizes=too_large,
+                why=why,
             )
         return at
 

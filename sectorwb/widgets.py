@@ -21,7 +21,7 @@ from .errors import (
 )
 from .fields import field_for
 from .schema import Section, Worksheet
-from .store import MAX_ANSWER_CHARS, Change, Store
+from .store import Change, Store
 from .ui import Later, lean, message, shared_layout, text_block, text_html
 
 FileData = tuple[str, str, bytes]  # file name, MIME type, content
@@ -317,7 +317,7 @@ class WorksheetForm(W.VBox):
         except AnswerTooLargeError as exc:
             # The rest was saved; the oversized answer waits for the team to shorten
             # it (retrying would fail the same way).
-            self.status.show("failed", self._too_large(exc.sizes))
+            self.status.show("failed", self._too_large(exc))
             return
         except SectorwbError as exc:
             self.status.show("failed", str(exc))
@@ -363,15 +363,14 @@ class WorksheetForm(W.VBox):
         finally:
             self._loading = False
 
-    def _too_large(self, sizes: dict[str, int]) -> str:
+    def _too_large(self, exc: AnswerTooLargeError) -> str:
         names = "; ".join(
-            f"“{self.fields[q].question.text}” has {n:,} characters"
-            for q, n in sizes.items()
+            f"“{self.fields[q].question.text}” has {n:,} characters{exc.why.get(q, '')}"
+            for q, n in exc.sizes.items()
         )
         return (
-            f"Too long to save: {names}. The limit is {MAX_ANSWER_CHARS:,} characters; "
-            "shorten it and it saves. Your other answers and the earlier saved version "
-            "are kept."
+            f"Too long to save: {names}. Shorten it and it saves. Your other answers "
+            "and the earlier saved version are kept."
         )
 
 

@@ -3,6 +3,7 @@ database file can be unusable (locked, read-only, damaged)."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
 from datetime import datetime
@@ -317,3 +318,48 @@ def test_a_save_based_on_an_old_row_writes_nothing(store: Store) -> None:
     assert store.answers("A", "ws") == {"q": "another laptop"}
     store.save("A", "ws", {"q": "based on the latest"}, after=store.last_id("A", "ws"))
     assert store.answers("A", "ws") == {"q": "based on the latest"}
+
+
+# -- a table's limit counts per cell and a much larger whole --------------------------
+def _table(rows: int, cell: str = "short text") -> list[dict[str, str]]:
+    return [
+        {"Action": f"{cell} {i}", "Timeline": "June", "Who": "Dana"}
+        for i in range(rows)
+    ]
+
+
+def test_long_table_of_short_cells_is_saved(store: Store) -> None:
+    table = _table(10_000)
+    assert len(json.dumps(table)) > store_module.MAX_ANSWER_CHARS
+    store.save("Alpha", "ws", {"steps": table})
+    assert store.answers("Alpha", "ws")["steps"] == table
+
+
+def test_table_cell_over_the_answer_limit_is_refused(store: Store) -> None:
+    store.save("Alpha", "ws", {"steps": _table(3)})
+    table = _table(3)
+    table[1]["Timeline"] = "x" * (store_module.MAX_ANSWER_CHARS + 1)
+    with pytest.raises(AnswerTooLargeError) as info:
+        store.save("Alpha", "ws", {"steps": table, "other": "fine"})
+    assert info.value.sizes == {"steps": store_module.MAX_ANSWER_CHARS + 1}
+    assert "in one cell" in info.value.why["steps"]
+    assert f"{store_module.MAX_ANSWER_CHARS:,}" in str(info.value)
+    assert store.answers("Alpha", "ws") == {"steps": _table(3), "other": "fine"}
+
+
+def test_table_over_the_table_limit_is_refused(store: Store) -> None:
+    table = _table(store_module.MAX_TABLE_CHARS // 50, cell="x" * 40)
+    size = len(json.dumps(table, ensure_ascii=False))
+    assert size > store_module.MAX_TABLE_CHARS
+    with pytest.raises(AnswerTooLargeError) as info:
+        store.save("Alpha", "ws", {"steps": table})
+    assert info.value.sizes == {"steps": size}
+    assert f"{store_module.MAX_TABLE_CHARS:,}" in str(info.value)
+    assert store.answers("Alpha", "ws") == {}
+
+
+def test_list_of_text_keeps_the_answer_limit(store: Store) -> None:
+    items = ["y" * 1_000] * 200  # a list question is one answer, not a table
+    with pytest.raises(AnswerTooLargeError) as info:
+        store.save("Alpha", "ws", {"items": items})
+    assert f"the limit is {store_module.MAX_ANSWER_CHARS:,}" in str(info.value)

@@ -212,6 +212,23 @@ def test_too_large_answer_shows_its_message_and_does_not_block_others(
     assert "All changes saved" in _status(form)
 
 
+def test_table_cell_too_long_waits_while_the_rest_of_the_table_saves_later(
+    form: widgets.WorksheetForm, store: Store
+) -> None:
+    form.bind(store, "Alpha")
+    table = form.fields["next_steps"]
+    first = _find(table, W.Text)[1]  # Timeline, row 1
+    first.value = "x" * (MAX_ANSWER_CHARS + 1)
+    status = _status(form)
+    assert "Not saved" in status
+    assert f"“{table.question.text}” has {MAX_ANSWER_CHARS + 1:,} characters" in status
+    assert f"in one cell; a cell holds up to {MAX_ANSWER_CHARS:,}" in status
+    assert "next_steps" not in store.answers("Alpha", SHEET)
+    first.value = "June"
+    assert store.answers("Alpha", SHEET)["next_steps"][0]["Timeline"] == "June"
+    assert "All changes saved" in _status(form)
+
+
 def test_read_only_store_says_so_and_never_claims_saving(
     form: widgets.WorksheetForm,
     store: Store,
