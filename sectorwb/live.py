@@ -165,6 +165,13 @@ class ConflictNotice(W.VBox):
         self.question = question
         self.other = other
 
+    def close(self) -> None:
+        """Close the notice with its parts (its buttons and text are widgets too)."""
+        box = self.children[1]
+        for widget in (self.children[0], *box.children, box):
+            widget.close()
+        super().close()
+
 
 class Poller:
     """Calls ``sync`` every ``POLL_S`` seconds on the kernel's event loop, for as
