@@ -22,6 +22,16 @@ def save_raw(name: str, report: dict[str, Any]) -> Path:
     return path
 
 
+def run_report(args: Any, rows: Sequence[Row], raw: Any, **facts: Any) -> dict:
+    """One run of a benchmark with a summary table, as ``save_raw`` writes it."""
+    return {
+        **facts,
+        "args": vars(args),
+        "summary": [x.as_dict() for x in rows],
+        "raw": raw,
+    }
+
+
 def median(xs: Sequence[float]) -> float:
     return statistics.median(xs) if xs else math.nan
 

@@ -20,7 +20,7 @@ from typing import Any
 import psutil
 from _browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_S
 from _procs import VoilaServer, stop_all, stop_on_exit
-from _report import Row, median, ratio, save_raw, table
+from _report import Row, median, ratio, run_report, save_raw, table
 from _sides import WORKSHEET_ID, Bench
 
 from sectorwb import content
@@ -251,15 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{(time.time() - started) / 60:.1f} min"
     )
     load = {"start": load0, "end": load1}
-    path = save_raw(
-        "bench_table_rows",
-        {
-            "load_avg": load,
-            "args": vars(args),
-            "summary": [x.as_dict() for x in rows],
-            "raw": raw,
-        },
-    )
+    path = save_raw("bench_table_rows", run_report(args, rows, raw, load_avg=load))
     print(f"raw samples: benchmarks/out/{path.name}")
     return 0
 

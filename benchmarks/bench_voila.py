@@ -21,7 +21,7 @@ from typing import Any
 
 from _browser import figure_b
 from _procs import stop_all, stop_on_exit
-from _report import Row, median, ratio, save_raw, table
+from _report import Row, median, ratio, run_report, save_raw, table
 from _sides import ROOT, Bench, worksheet_widget_models
 from _store_bench import figure_c
 
@@ -308,15 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {facts['python']}, Voila {facts['voila']}, ipywidgets "
         f"{facts['ipywidgets']}{browser}; run took {facts['duration_s'] / 60:.1f} min"
     )
-    path = save_raw(
-        "bench_voila",
-        {
-            "machine": facts,
-            "args": vars(args),
-            "summary": [x.as_dict() for x in rows],
-            "raw": raw,
-        },
-    )
+    path = save_raw("bench_voila", run_report(args, rows, raw, machine=facts))
     print(f"raw samples: {path.relative_to(ROOT)}")
     return 0
 

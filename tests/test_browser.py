@@ -60,6 +60,14 @@ def notes(page: Any, question_id: str) -> Any:
     return yes_no(page, question_id).get_by_label(question.notes_label, exact=True)
 
 
+def two_laptops(contexts: Any, server: Any, team: str) -> tuple[Any, Any]:
+    """One team's worksheet open on two laptops (separate browser contexts)."""
+    laptops = contexts.new().new_page(), contexts.new().new_page()
+    for laptop in laptops:
+        open_worksheet(laptop, server, team)
+    return laptops
+
+
 def kernel_id(page: Any) -> str:
     return page.evaluate(
         "JSON.parse(document.getElementById('jupyter-config-data').textContent)"
@@ -180,10 +188,7 @@ def test_answers_survive_a_killed_kernel(
 def test_two_laptops_on_one_team_see_each_others_answers(
     contexts: Any, voila_server: Any, team: str, wait_saved: Callable[..., None]
 ) -> None:
-    laptop_a = contexts.new().new_page()
-    laptop_b = contexts.new().new_page()
-    open_worksheet(laptop_a, voila_server, team)
-    open_worksheet(laptop_b, voila_server, team)
+    laptop_a, laptop_b = two_laptops(contexts, voila_server, team)
 
     laptop_a.get_by_label("Target Sector:").fill("Typed on laptop A")
     wait_saved(laptop_a)
@@ -207,10 +212,7 @@ def test_two_laptops_on_one_team_see_each_others_answers(
 def test_two_laptops_filling_different_rows_of_one_table_keep_both(
     contexts: Any, voila_server: Any, team: str, wait_saved: Callable[..., None]
 ) -> None:
-    laptop_a = contexts.new().new_page()
-    laptop_b = contexts.new().new_page()
-    open_worksheet(laptop_a, voila_server, team)
-    open_worksheet(laptop_b, voila_server, team)
+    laptop_a, laptop_b = two_laptops(contexts, voila_server, team)
 
     def chair_names() -> list[str]:
         rows = voila_server.saved_answers(team, SHEET_ID).get("business_chairs") or []

@@ -14,7 +14,14 @@ import psutil
 import pytest
 from conftest import start_voila, stop_voila
 from playwright.sync_api import expect
-from test_browser import SHEET_ID, kernel_id, notes, open_worksheet, wait_db
+from test_browser import (
+    SHEET_ID,
+    kernel_id,
+    notes,
+    open_worksheet,
+    two_laptops,
+    wait_db,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.served, pytest.mark.slow]
 
@@ -172,10 +179,7 @@ def test_a_killed_server_shows_the_banner_and_a_restart_keeps_every_answer(
 def test_two_laptops_see_each_others_saves_without_reloading(
     contexts: Any, voila_server: Any, team: str, wait_saved: Callable[..., None]
 ) -> None:
-    laptop_a = contexts.new().new_page()
-    laptop_b = contexts.new().new_page()
-    open_worksheet(laptop_a, voila_server, team)
-    open_worksheet(laptop_b, voila_server, team)
+    laptop_a, laptop_b = two_laptops(contexts, voila_server, team)
 
     laptop_a.get_by_label("Target Sector:").fill("From laptop A")
     notes(laptop_b, "roles_and_convener").fill("From laptop B")
@@ -195,10 +199,7 @@ def test_two_laptops_see_each_others_saves_without_reloading(
 def test_two_laptops_on_one_field_are_both_told_and_keep_both_versions(
     contexts: Any, voila_server: Any, team: str, wait_saved: Callable[..., None]
 ) -> None:
-    laptop_a = contexts.new().new_page()
-    laptop_b = contexts.new().new_page()
-    open_worksheet(laptop_a, voila_server, team)
-    open_worksheet(laptop_b, voila_server, team)
+    laptop_a, laptop_b = two_laptops(contexts, voila_server, team)
 
     laptop_a.get_by_label("Target Sector:").fill("Health care, said A")
     laptop_b.get_by_label("Target Sector:").fill("Energy, said B")
