@@ -208,7 +208,11 @@ def test_sigterm_stops_everything_and_a_restart_keeps_the_port(serving: Any) -> 
     status, _, html = first.get(WORKSHEET)
     assert status == 200 and kernel_ids_in(html)
     assert len(first.kernel_pids()) >= 2  # the page's kernel and the start-page pool
+    # A browser still connected when the server stops: the server closes first, so
+    # its side of the connection stays in TIME-WAIT (what broke the old probe).
+    browser_connection = socket.create_connection(("127.0.0.1", port), timeout=10)
     tree = stop(first, signal.SIGTERM)
+    browser_connection.close()
     assert first.process.returncode == 0, first.log()
     assert tree, "nothing ran under sectorwb serve"
     assert wait_until(lambda: not alive(tree), 10), (
