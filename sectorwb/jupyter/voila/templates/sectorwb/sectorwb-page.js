@@ -62,42 +62,90 @@
     attributeFilter: ["class"],
   });
 
-  function connectionLost() {
-    if (lost) return;
-    lost = true;
-    var notSaved = unsaved();
+  var paused = null; // while a closed kernel socket may still come back
+  var banner = null;
+  var disabledHere = []; // inputs this script disabled (given back on reconnect)
+
+  function savedLine(notSaved) {
+    return notSaved
+      ? "Your last changes may not be saved: after reloading, check them and type " +
+          "them again if they are missing."
+      : "Everything this page showed as saved is safe.";
+  }
+
+  function stopInputs() {
     document.body.classList.add("sectorwb-offline");
     var inputs = document.querySelectorAll("input, textarea, select, button");
-    for (var i = 0; i < inputs.length; i++) inputs[i].disabled = true;
-    var box = document.createElement("div");
-    box.className = "sectorwb-lost";
-    box.setAttribute("role", "alert");
-    var title = document.createElement("strong");
-    title.textContent = "This page lost its connection to the server.";
-    var text = document.createElement("p");
-    text.textContent =
-      "The server stopped or restarted, or this page's session ended, so " +
-      "nothing typed here now can be saved. " +
-      (notSaved
-        ? "Your last changes may not be saved: after reloading, check them and " +
-          "type them again if they are missing."
-        : "Everything this page showed as saved is safe.");
-    var reload = document.createElement("button");
-    reload.type = "button";
-    reload.textContent = "Reload to continue";
-    reload.addEventListener("click", function () {
-      window.location.reload();
-    });
-    box.appendChild(title);
-    box.appendChild(text);
-    box.appendChild(reload);
-    document.body.insertBefore(box, document.body.firstChild);
-    reload.focus();
+    for (var i = 0; i < inputs.length; i++) {
+      if (!inputs[i].disabled && !(banner && banner.contains(inputs[i]))) {
+        inputs[i].disabled = true;
+        disabledHere.push(inputs[i]);
+      }
+    }
+  }
+
+  function showBanner(title, text) {
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.className = "sectorwb-lost";
+      banner.setAttribute("role", "alert");
+      banner.appendChild(document.createElement("strong"));
+      banner.appendChild(document.createElement("p"));
+      var reload = document.createElement("button");
+      reload.type = "button";
+      reload.textContent = "Reload to continue";
+      reload.addEventListener("click", function () {
+        window.location.reload();
+      });
+      banner.appendChild(reload);
+      document.body.insertBefore(banner, document.body.firstChild);
+    }
+    banner.children[0].textContent = title;
+    banner.children[1].textContent = text;
+  }
+
+  // The kernel socket closed: typing stops at once, since nothing typed now could
+  // reach the kernel; if the socket comes back (a Wi-Fi blip), everything resumes.
+  function interrupted() {
+    if (lost || paused) return;
+    paused = { notSaved: unsaved() };
+    showBanner(
+      "The connection to the server was interrupted. Reconnecting…",
+      "Typing is paused: nothing typed now could be saved. " +
+        savedLine(paused.notSaved)
+    );
+    stopInputs();
+  }
+
+  function reconnected() {
+    if (lost || !paused) return;
+    paused = null;
+    banner.parentNode.removeChild(banner);
+    banner = null;
+    document.body.classList.remove("sectorwb-offline");
+    for (var i = 0; i < disabledHere.length; i++) disabledHere[i].disabled = false;
+    disabledHere = [];
+  }
+
+  function connectionLost() {
+    if (lost) return;
+    var notSaved = paused ? paused.notSaved : unsaved();
+    lost = true;
+    paused = null;
+    showBanner(
+      "This page lost its connection to the server.",
+      "The server stopped or restarted, or this page's session ended, so nothing " +
+        "typed here now can be saved. " +
+        savedLine(notSaved)
+    );
+    stopInputs();
+    banner.querySelector("button").focus();
   }
 
   // A dead server shows no widget as disconnected until the kernel client gives up
-  // reconnecting, which takes long; a kernel socket that closes and does not come
-  // back within RECONNECT_MS is the earlier sign. The page's own script runs before
+  // reconnecting, which takes long; a kernel socket that closes is the earlier sign:
+  // typing pauses at once, and the page is lost if it does not come back within
+  // RECONNECT_MS. The page's own script runs before
   // Voila's, so every kernel socket is made through this wrapper.
   var RECONNECT_MS = 6000;
   var NativeWebSocket = window.WebSocket;
@@ -115,11 +163,13 @@
         openKernelSockets++;
         clearTimeout(lostTimer);
         lostTimer = null;
+        reconnected();
       });
       socket.addEventListener("close", function () {
         if (opened) openKernelSockets--;
-        if (openKernelSockets <= 0 && lostTimer === null) {
-          lostTimer = setTimeout(connectionLost, RECONNECT_MS);
+        if (openKernelSockets <= 0) {
+          interrupted();
+          if (lostTimer === null) lostTimer = setTimeout(connectionLost, RECONNECT_MS);
         }
       });
     }
@@ -135,7 +185,7 @@
   // every unload. While typing is unsaved, the browser asks before leaving and the
   // kernel is kept: it writes the change after its pause in typing either way.
   window.addEventListener("beforeunload", function (event) {
-    if (lost || !unsaved()) return;
+    if (lost || paused || !unsaved()) return;
     event.stopImmediatePropagation();
     event.preventDefault();
     event.returnValue = "";
