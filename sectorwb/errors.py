@@ -34,3 +34,11 @@ class AnswerTooLargeError(SectorwbError):
 
 class DataFileError(SectorwbError):
     """A data file (QCEW CSV, region config) cannot be used."""
+
+
+class AcademyError(SectorwbError):
+    """An Academy cannot be created, found or changed (the message says what to fix)."""
+
+
+class TeamLinkError(AcademyError):
+    """A link or team code does not open a team of the Academy being served."""
