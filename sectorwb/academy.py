@@ -180,14 +180,15 @@ class Academy:
         )
 
     # -- reads --------------------------------------------------------------------
-    def teams(self, removed: bool = False) -> list[TeamRecord]:
-        """The Academy's teams, first added first (removed ones too, if asked)."""
-        return [t for t in self.store.team_records() if removed or t.token]
+    def teams(self, removed: bool = False, counts: bool = True) -> list[TeamRecord]:
+        """The Academy's teams, first added first (removed ones too, if asked), with
+        their answered questions unless ``counts`` is False."""
+        return [t for t in self.store.team_records(counts) if removed or t.token]
 
     def _find(self, name: str, removed: bool = False) -> TeamRecord:
-        """The team called ``name`` (any case or spacing)."""
+        """The team called ``name`` (any case or spacing); its count is not read."""
         wanted = teams.key(name) if isinstance(name, str) else ""
-        for team in self.teams(removed):
+        for team in self.teams(removed, counts=False):
             if teams.key(team.name) == wanted:
                 return team
         raise AcademyError(
@@ -255,15 +256,17 @@ class Academy:
 
     def remove_team(self, name: str) -> TeamRecord:
         """Stop the team's link; its answers stay (returned with their count)."""
-        team = self._find(name)
-        self.store.set_team(team.name, None, datetime.now(UTC).isoformat())
-        return team
+        found = self._find(name)
+        self.store.set_team(found.name, None, datetime.now(UTC).isoformat())
+        return next(t for t in self.teams(removed=True) if t.name == found.name)
 
     def rename_team(self, old: str, new: str) -> int:
         """Rename a team; its answer rows (history included) move along; the count."""
         team = self._find(old)
         new = teams.validate(new)
-        clash = [t for t in self.teams(True) if teams.key(t.name) == teams.key(new)]
+        clash = [
+            t for t in self.teams(True, False) if teams.key(t.name) == teams.key(new)
+        ]
         if clash and clash[0].name != team.name:
             raise AcademyError(
                 f"{self.name} has a team {clash[0].name!r} already"

@@ -447,12 +447,16 @@ class Store:
             ).fetchone()
         return AcademyRecord(*row) if row else None
 
-    def team_records(self) -> list[TeamRecord]:
-        """Every stored team, first stored first, removed ones included."""
+    def team_records(self, counts: bool = True) -> list[TeamRecord]:
+        """Every stored team, first stored first, removed ones included; without
+        ``counts`` (answered is 0) it reads no answers: a page open checks a link."""
+        query = (
+            _TEAM_COUNTS.format(columns="t.token, t.removed_at,")
+            if counts
+            else "SELECT name, token, removed_at, 0 FROM teams ORDER BY rowid"
+        )
         with self._cursor() as conn:
-            rows = conn.execute(
-                _TEAM_COUNTS.format(columns="t.token, t.removed_at,")
-            ).fetchall()
+            rows = conn.execute(query).fetchall()
         return [TeamRecord(*row) for row in rows]
 
     def set_team(
