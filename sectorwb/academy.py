@@ -24,7 +24,7 @@ MAX_TEAMS = 200
 MAX_NAME = 80
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8866"
 START_PAGE = "00_start_here.ipynb"
-# Codes a person types from a card: no 0/O, 1/I/L look-alikes. 32 symbols x 10 = 50
+# Codes a person types from a card: no 0/O, 1/I/L look-alikes. 31 symbols x 10: 49
 # bits, far beyond guessing online through a server that caps kernels per address.
 TOKEN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TOKEN_LENGTH = 10
