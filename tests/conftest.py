@@ -60,11 +60,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if _session_dir is not None:
         return
     _session_dir = Path(tempfile.mkdtemp(prefix="sectorwb-tests-"))
-    for name in (swb_config.DATA_DIR_ENV, swb_config.DB_ENV):
+    for name in (swb_config.DATA_DIR_ENV, swb_config.DB_ENV, swb_config.ACADEMY_ENV):
         _saved_env[name] = os.environ.get(name)
     os.environ[swb_config.DATA_DIR_ENV] = str(_session_dir / "data")
-    # An inherited SECTORWB_DB would send every test's answers to the user's file.
+    # An inherited SECTORWB_DB or SECTORWB_ACADEMY would send every test's answers
+    # to the user's file.
     os.environ.pop(swb_config.DB_ENV, None)
+    os.environ.pop(swb_config.ACADEMY_ENV, None)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
