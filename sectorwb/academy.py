@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import config, regions, teams
+from . import config, teams
 from .errors import AcademyError, SectorwbError, TeamLinkError
 from .store import AcademyRecord, Store, TeamRecord
 
@@ -144,6 +144,10 @@ def _check_public_url(url: str) -> str:
 
 
 def _check_region(region: str) -> None:
+    # Imported here: regions brings PyYAML, which a page (that imports this module to
+    # check a team's link) must not pay for.
+    from . import regions
+
     try:
         regions.load_region(region).qcew_paths()
     except SectorwbError as exc:
