@@ -10,12 +10,13 @@ import html
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import ipywidgets as W
 from IPython.display import display
 
-from . import config, content, handouts, teams
-from .errors import SectorwbError
+from . import academy, config, content, handouts, teams
+from .errors import SectorwbError, TeamLinkError
 from .packet import PACKET_DOWNLOADS, PacketDownload
 from .store import Store
 from .ui import lean, message, shared_layout, style, text_block
@@ -57,38 +58,64 @@ class _Page(W.VBox):
         self.notices.children = []
 
 
-def _team_picker(page: _Page, store: Store, on_team: Callable[[str], None]) -> W.Widget:
-    """Ask which team is working; existing teams are offered as suggestions."""
-    try:
-        known = store.teams()
-    except SectorwbError as exc:
-        page.notice(str(exc))
-        known = []
-    name = W.Combobox(
+@dataclass(frozen=True)
+class _Visit:
+    """The team a page opened, the query its links carry, and its region."""
+
+    team: str
+    query: str
+    region: str | None
+
+
+def _served_academy(store: Store) -> academy.Academy | None:
+    """The Academy this server serves (``sectorwb serve --academy``), or None."""
+    return academy.from_store(store) if config.academy() else None
+
+
+def _team_picker(
+    page: _Page,
+    store: Store,
+    served: academy.Academy | None,
+    on_team: Callable[[str], None],
+) -> W.Widget:
+    """Ask which team is working (and, in an Academy, its code). No team names are
+    offered: a visitor must not learn which teams exist."""
+    name = W.Text(
         description="Team name",
-        options=known,
-        ensure_option=False,
         placeholder="e.g. Metro Health Team",
         _dom_classes=("sectorwb-q",),
     )
-    go = W.Button(description="Open", button_style="primary")
+    code = W.Text(
+        description="Team code",
+        placeholder="the code on your team's card",
+        _dom_classes=("sectorwb-q",),
+    )
 
     def submit(_w: object) -> None:
         try:
-            team = _resolve(store, name.value)
+            if served is None:
+                team = _resolve(store, name.value)
+            else:
+                team = served.open_team(name.value, code.value)
         except SectorwbError as exc:
             page.notice(str(exc))
             return
         page.clear_notice()
         on_team(team)
 
+    go = W.Button(description="Open", button_style="primary")
     go.on_click(submit)
-    name.on_submit(submit)
+    fields = [name] if served is None else [name, code]
+    for field in fields:
+        field.on_submit(submit)
     intro = text_block(
-        "Which team are you? Type your team name (or pick it from the list) and "
-        "press Open. Your answers are saved under this name."
+        "Which team are you? Type your team name and press Open. Your answers are "
+        "saved under this name."
+        if served is None
+        else "Which team are you? Type your team name and the team code from your "
+        "team's card, then press Open."
     )
-    return W.VBox([intro, name, go])
+    return W.VBox([intro, *fields, go])
 
 
 def _resolve(store: Store, raw: object) -> str:
@@ -102,32 +129,53 @@ def _resolve(store: Store, raw: object) -> str:
 
 
 def _choose_team(
-    page: _Page, store: Store, query: str, on_team: Callable[[str], None]
+    page: _Page, store: Store, query: str, on_team: Callable[[_Visit], None]
 ) -> None:
-    """Team from ``?team=`` when given and valid; otherwise the picker."""
-    raw = teams.from_query(query)
-    if raw is not None:
+    """Team from the link when it opens one; otherwise the picker. On an Academy's
+    server a link opens only the Academy's teams, and only with the team's token."""
+    served = _served_academy(store)
+    linked_region = teams.query_param(query, "region")
+
+    def visit(team: str) -> None:
+        token = served.token(team) if served else None
+        links = teams.page_query(team, linked_region, token)
+        on_team(
+            _Visit(team, links, linked_region or (served.region if served else None))
+        )
+
+    raw, token = teams.from_query(query), teams.query_param(query, "t")
+    if served is not None and (raw is not None or token is not None):
         try:
-            on_team(_resolve(store, raw))
+            team = served.open_team(raw, token)
+        except TeamLinkError as exc:
+            page.notice(str(exc))
+        else:
+            visit(team)
             return
+    elif raw is not None:
+        try:
+            team = _resolve(store, raw)
         except SectorwbError as exc:
             page.notice(f"The team name in this link cannot be used. {exc}")
-    picker = _team_picker(page, store, on_team)
+        else:
+            visit(team)
+            return
+    picker = _team_picker(page, store, served, visit)
     page.body.children = [picker, *page.body.children]
 
 
-def _team_line(team: str, here: str, query: str) -> str:
+def _team_line(visit: _Visit, here: str) -> str:
     """Who is working, with links a team can bookmark (relative: Voila serves them)."""
-    params = teams.page_query(team, teams.query_param(query, "region"))
-    links = [f"{here}?{params}"]
+    links = [f"{here}?{visit.query}"]
     if here != START_NOTEBOOK:
-        links.insert(0, f"{START_NOTEBOOK}?{params}")
+        links.insert(0, f"{START_NOTEBOOK}?{visit.query}")
     labels = ["All worksheets", "Link to this page for your team"][-len(links) :]
     anchors = " · ".join(
         f'<a href="{html.escape(h)}">{label}</a>'
         for h, label in zip(links, labels, strict=True)
     )
-    return f'<p class="sectorwb-source">Team: <strong>{html.escape(team)}</strong> · {anchors}</p>'
+    team = html.escape(visit.team)
+    return f'<p class="sectorwb-source">Team: <strong>{team}</strong> · {anchors}</p>'
 
 
 def _guard(page: _Page, step: Callable[[], None]) -> None:
@@ -165,20 +213,21 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
     store = Store(config.db_path())
     query = _query_string()  # under a preheated kernel, this waits for the visitor
 
-    def open_team(team: str) -> None:
+    def open_team(visit: _Visit) -> None:
+        team = visit.team
         form.bind(store, team)
         form.suggest(content.named_answers(store.all_answers(team)))
         for explorer in form.explorers:
-            explorer.use_region(teams.query_param(query, "region"))
-        page.team_line.value = _team_line(team, notebook_name(worksheet_id), query)
+            explorer.use_region(visit.region)
+        page.team_line.value = _team_line(visit, notebook_name(worksheet_id))
         page.body.children = [form]
         _warn_if_read_only(page, store)
 
-    _choose_team(page, store, query, lambda team: _guard(page, lambda: open_team(team)))
+    _choose_team(page, store, query, lambda v: _guard(page, lambda: open_team(v)))
 
 
 def show_start() -> None:
-    """The start page: pick or create a team, then every worksheet with its progress."""
+    """The start page: pick or name a team, then every worksheet with its progress."""
     page = _Page()
     display(page)
     _guard(page, lambda: _show_start(page))
@@ -198,15 +247,15 @@ def _show_start(page: _Page) -> None:
     store = Store(config.db_path())
     query = _query_string()
 
-    def open_team(team: str) -> None:
-        if not store.read_only:
-            store.add_team(team)
+    def open_team(visit: _Visit) -> None:
+        team = visit.team
+        if not store.read_only and config.academy() is None:
+            store.add_team(team)  # an Academy's teams are added by the trainer only
         answers = store.all_answers(team)
         rows = []
         for ws in sheets:
             done, total = ws.progress(answers.get(ws.id, {}))
-            params = teams.page_query(team, teams.query_param(query, "region"))
-            href = f"{notebook_name(ws.id)}?{params}"
+            href = f"{notebook_name(ws.id)}?{visit.query}"
             rows.append(
                 f'<tr><td><a href="{html.escape(href)}">{html.escape(ws.title)}</a></td>'
                 f"<td>{html.escape(ws.source.section)}</td>"
@@ -227,7 +276,7 @@ def _show_start(page: _Page) -> None:
             [(s.label, lambda s=s: packet_file(s)) for s in PACKET_DOWNLOADS],
             title="Team packet: everything the team decided, in one file",
         )
-        page.team_line.value = _team_line(team, START_NOTEBOOK, query)
+        page.team_line.value = _team_line(visit, START_NOTEBOOK)
         page.body.children = [
             text_block(
                 f"Worksheets for {team}. Open one to work on it; answers save as you type."
@@ -238,4 +287,4 @@ def _show_start(page: _Page) -> None:
         ]
         _warn_if_read_only(page, store)
 
-    _choose_team(page, store, query, lambda team: _guard(page, lambda: open_team(team)))
+    _choose_team(page, store, query, lambda v: _guard(page, lambda: open_team(v)))

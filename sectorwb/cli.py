@@ -11,7 +11,18 @@ from pathlib import Path
 
 import nbformat
 
-from . import config, content, handouts, kernels, regions, serving, store, teams
+from . import (
+    academy,
+    config,
+    content,
+    handouts,
+    kernels,
+    regions,
+    serving,
+    store,
+    teams,
+)
+from .academy_cli import register as _register_academy
 from .app import START_NOTEBOOK, notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
@@ -48,7 +59,9 @@ def voila_command(
     ]
 
 
-def voila_env(data_dir: Path | None = None) -> dict[str, str]:
+def voila_env(
+    data_dir: Path | None = None, academy_slug: str | None = None
+) -> dict[str, str]:
     """Environment for the Voila server; its kernels inherit it."""
     env = dict(os.environ)
     # Lets Voila find the sectorwb template shipped inside the package.
@@ -58,6 +71,12 @@ def voila_env(data_dir: Path | None = None) -> dict[str, str]:
     )
     if data_dir is not None:
         env[config.DATA_DIR_ENV] = str(Path(data_dir).resolve())
+    if academy_slug:
+        env[config.ACADEMY_ENV] = academy.validate_slug(academy_slug)
+        # The Academy's own database, never another file named in the environment.
+        env.pop(config.DB_ENV, None)
+    else:
+        env.pop(config.ACADEMY_ENV, None)
     return env
 
 
@@ -82,14 +101,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Never another port silently: every team's link names this one.
         print(f"sectorwb: {problem}", file=sys.stderr)
         return 2
-    env = voila_env(Path(args.data_dir) if args.data_dir else None)
-    data = env.get(config.DATA_DIR_ENV) or config.data_dir()
-    print(f"sectorwb: answers are saved in {data}", flush=True)
-    query = ""
-    if args.region:
-        # Checked now, so a typo is reported here and not on every team's page.
-        regions.load_region(args.region).qcew_paths()
-        query = f"?region={args.region}"
+    env = voila_env(Path(args.data_dir) if args.data_dir else None, args.academy)
+    query, region = "", args.region or "demo"
+    if args.academy:
+        served = academy.load(args.academy, env.get(config.DATA_DIR_ENV))
+        served.store.close()
+        region = args.region or served.region
+        print(f"sectorwb: serving the Academy {served.name}", flush=True)
+        print(f"sectorwb: answers are saved in {served.store.path}", flush=True)
+        print(f"sectorwb: team links: sectorwb academy links {served.slug}", flush=True)
+    else:
+        data = env.get(config.DATA_DIR_ENV) or config.data_dir()
+        print(f"sectorwb: answers are saved in {data}", flush=True)
+    # Checked now, so a typo is reported here and not on every team's page.
+    regions.load_region(region).qcew_paths()
+    if args.region or not args.academy:
+        query = f"?region={region}"
     print(
         f"sectorwb: open http://{args.host}:{args.port}/voila/render/{START_NOTEBOOK}{query}",
         flush=True,
@@ -287,8 +314,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workbooks", default=str(default_workbooks()))
     serve.add_argument(
         "--region",
-        default="demo",
-        help="region of the LMI explorer, added to the start page link (default: demo)",
+        help="region of the LMI explorer, added to the start page link (default: "
+        "the Academy's, else demo)",
+    )
+    serve.add_argument(
+        "--academy",
+        metavar="SLUG",
+        help="serve this Academy (`sectorwb academy new`): its own answers, and "
+        "pages open only with a team's link or code",
     )
     serve.add_argument(
         "--max-kernels",
@@ -342,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backup_commands(sub)
     _add_handouts_command(sub)
     _register_lmi(sub)
+    _register_academy(sub)
     return parser
 
 

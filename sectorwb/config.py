@@ -8,6 +8,9 @@ from pathlib import Path
 DATA_DIR_ENV = "SECTORWB_DATA_DIR"
 DB_ENV = "SECTORWB_DB"
 DB_FILENAME = "answers.sqlite3"
+# The Academy a server serves (`sectorwb serve --academy SLUG`); its pages read it.
+ACADEMY_ENV = "SECTORWB_ACADEMY"
+ACADEMIES_DIR = "academies"
 
 
 def data_dir() -> Path:
@@ -19,9 +22,24 @@ def data_dir() -> Path:
     return Path(xdg) / "sectorwb"
 
 
+def academy() -> str | None:
+    """The slug of the Academy being served, or None (every team-name link works)."""
+    return os.environ.get(ACADEMY_ENV) or None
+
+
+def academy_db_path(slug: str, base: str | Path | None = None) -> Path:
+    """One database per Academy, so one Academy's answers never show in another's.
+    ``slug`` is checked by ``academy.validate_slug`` before it gets here."""
+    return Path(base or data_dir()) / ACADEMIES_DIR / slug / DB_FILENAME
+
+
 def db_path() -> Path:
-    """The answer database: ``$SECTORWB_DB``, else ``answers.sqlite3`` in the data dir."""
+    """The answer database: ``$SECTORWB_DB``, else the served Academy's, else
+    ``answers.sqlite3`` in the data dir."""
     explicit = os.environ.get(DB_ENV)
     if explicit:
         return Path(explicit).expanduser()
+    slug = academy()
+    if slug:
+        return academy_db_path(slug)
     return data_dir() / DB_FILENAME

@@ -46,3 +46,11 @@ class DataFileError(SectorwbError):
 
 class ConversionError(SectorwbError):
     """A file cannot be converted (LibreOffice, which makes the PDFs, missing or failing)."""
+
+
+class AcademyError(SectorwbError):
+    """An Academy cannot be created, found or changed (the message says what to fix)."""
+
+
+class TeamLinkError(AcademyError):
+    """A link or team code does not open a team of the Academy being served."""

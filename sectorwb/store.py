@@ -11,9 +11,9 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,29 @@ class Change:
     question: str
     value: Any
     saved_at: str
+
+
+@dataclass(frozen=True)
+class AcademyRecord:
+    """An Academy's own row: who it is and its trainer key, hashed (never the key)."""
+
+    slug: str
+    name: str
+    region: str
+    public_url: str
+    created_at: str
+    key_salt: str
+    key_hash: str
+
+
+@dataclass(frozen=True)
+class TeamRecord:
+    """A stored team with its link token (None once removed) and answered questions."""
+
+    name: str
+    token: str | None
+    removed_at: str | None
+    answered: int
 
 
 # One answer, or one cell of a table: large enough for any real answer, small enough
@@ -58,6 +81,24 @@ CREATE TABLE IF NOT EXISTS teams (
     created_at TEXT NOT NULL
 );
 """
+
+# Schema versions after the first (``PRAGMA user_version`` 0): each step runs once, in
+# order, when a file of an older version is opened for writing. A file opened
+# read-only is not changed, so an old database stays readable as it is.
+_MIGRATIONS = (
+    # 1: Academies. A team's token opens its pages; removed_at hides a team without
+    # touching its answers. The academy table holds one row in an Academy's file.
+    (
+        "ALTER TABLE teams ADD COLUMN token TEXT",
+        "ALTER TABLE teams ADD COLUMN removed_at TEXT",
+        "CREATE UNIQUE INDEX teams_by_token ON teams (token)",
+        "CREATE TABLE academy ("
+        " slug TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL,"
+        " public_url TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " key_salt TEXT NOT NULL, key_hash TEXT NOT NULL)",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 def _is_read_only(exc: Exception) -> bool:
@@ -95,6 +136,24 @@ def _over_limit(value: Any, encoded: str) -> tuple[int, str] | None:
     if len(encoded) > MAX_TABLE_CHARS:
         return len(encoded), f" in all; a table holds up to {MAX_TABLE_CHARS:,}"
     return None
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file to SCHEMA_VERSION; the version is read again inside the write
+    transaction, so two kernels opening one old file migrate it once."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for step in _MIGRATIONS[version:]:
+            for statement in step:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {max(version, SCHEMA_VERSION)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _now() -> str:
@@ -148,6 +207,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.executescript(_SCHEMA)
             _check_writable(conn)
+            _migrate(conn)
         except sqlite3.Error:
             conn.close()
             raise
@@ -161,8 +221,11 @@ class Store:
         self.read_only_reason = self._why_read_only()
         self._read_only = True
         if not self.path.exists():
-            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn = sqlite3.connect(
+                ":memory:", isolation_level=None, check_same_thread=False
+            )
             conn.executescript(_SCHEMA)
+            _migrate(conn)
             return conn
         try:
             return self._open_uri("mode=ro")
@@ -382,12 +445,79 @@ class Store:
     def team_answer_counts(self) -> list[tuple[str, int]]:
         """Every team name, first stored first, with its number of answered questions."""
         with self._cursor() as conn:
-            rows = conn.execute(
-                "SELECT t.name, COUNT(a.question) FROM teams t LEFT JOIN ("
-                " SELECT DISTINCT team, worksheet, question FROM answers) a"
-                " ON a.team = t.name GROUP BY t.rowid ORDER BY t.rowid"
+            return list(conn.execute(_TEAM_COUNTS.format(columns="")))
+
+    # -- an Academy's own data ----------------------------------------------------
+    def create_academy(
+        self, record: AcademyRecord, team_tokens: Sequence[tuple[str, str]]
+    ) -> None:
+        """Write the Academy and its teams in one transaction: all or nothing."""
+        at = _now()
+        with self._cursor(write=True) as conn:
+            if conn.execute("SELECT 1 FROM academy").fetchone():
+                raise StoreError(f"{self.path} already holds an Academy.")
+            conn.execute(
+                "INSERT INTO academy VALUES (?, ?, ?, ?, ?, ?, ?)", astuple(record)
             )
-            return [(name, count) for name, count in rows]
+            conn.executemany(
+                "INSERT INTO teams (name, created_at, token) VALUES (?, ?, ?)",
+                [(name, at, token) for name, token in team_tokens],
+            )
+
+    def academy(self) -> AcademyRecord | None:
+        """The Academy this file belongs to; None for a file of no Academy."""
+        with self._cursor() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < 1:
+                return None  # an old file opened read-only: no Academy in it
+            row = conn.execute(
+                "SELECT slug, name, region, public_url, created_at, key_salt, key_hash"
+                " FROM academy"
+            ).fetchone()
+        return AcademyRecord(*row) if row else None
+
+    def team_records(self, counts: bool = True) -> list[TeamRecord]:
+        """Every stored team, first stored first, removed ones included; without
+        ``counts`` (answered is 0) it reads no answers: a page open checks a link."""
+        query = (
+            _TEAM_COUNTS.format(columns="t.token, t.removed_at,")
+            if counts
+            else "SELECT name, token, removed_at, 0 FROM teams ORDER BY rowid"
+        )
+        with self._cursor() as conn:
+            rows = conn.execute(query).fetchall()
+        return [TeamRecord(*row) for row in rows]
+
+    def set_team(
+        self, name: str, token: str | None, removed_at: str | None = None
+    ) -> None:
+        """Add a team, or change its token or removal; its answers are untouched."""
+        with self._cursor(write=True) as conn:
+            conn.execute(
+                "INSERT INTO teams (name, created_at, token, removed_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                " token = excluded.token, removed_at = excluded.removed_at",
+                (name, _now(), token, removed_at),
+            )
+
+    def move_answers(self, source: str, target: str, merge: bool) -> int:
+        """Give every answer row of ``source`` (history included) to ``target``;
+        returns the rows moved. Rows keep their ids and times, so where both teams
+        answered a question the newer save stays current, as everywhere in the store.
+        Renaming (``merge`` False) renames the team; merging drops ``source``."""
+        with self._cursor(write=True) as conn:
+            exists = conn.execute("SELECT 1 FROM teams WHERE name = ?", (target,))
+            if exists.fetchone() is not None and not merge:
+                raise StoreError(f"There is a team called {target!r} already.")
+            moved = conn.execute(
+                "UPDATE answers SET team = ? WHERE team = ?", (target, source)
+            ).rowcount
+            if merge:
+                conn.execute("DELETE FROM teams WHERE name = ?", (source,))
+            else:
+                conn.execute(
+                    "UPDATE teams SET name = ? WHERE name = ?", (target, source)
+                )
+        return moved
 
     # -- backup -----------------------------------------------------------------
     def backup(self, path: Path | str) -> int:
@@ -546,3 +676,10 @@ def _keep_old(target: Path) -> Path:
     finally:
         old.close()
     return kept
+
+
+_TEAM_COUNTS = (
+    "SELECT t.name, {columns} COUNT(a.question) FROM teams t LEFT JOIN ("
+    " SELECT DISTINCT team, worksheet, question FROM answers) a"
+    " ON a.team = t.name GROUP BY t.rowid ORDER BY t.rowid"
+)

@@ -119,9 +119,11 @@ def from_query(query_string: str) -> str | None:
     return query_param(query_string, "team")
 
 
-def page_query(team: str, region: str | None = None) -> str:
-    """The query string of a page for this team (and region, when one is chosen)."""
-    params = {"team": team} | ({"region": region} if region else {})
+def page_query(team: str, region: str | None = None, token: str | None = None) -> str:
+    """The query string of a page for this team (with its Academy token and the
+    region, when there are)."""
+    params = {"team": team} | ({"t": token} if token else {})
+    params |= {"region": region} if region else {}
     return urlencode(params, quote_via=quote)
 
 

@@ -60,11 +60,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if _session_dir is not None:
         return
     _session_dir = Path(tempfile.mkdtemp(prefix="sectorwb-tests-"))
-    for name in (swb_config.DATA_DIR_ENV, swb_config.DB_ENV):
+    for name in (swb_config.DATA_DIR_ENV, swb_config.DB_ENV, swb_config.ACADEMY_ENV):
         _saved_env[name] = os.environ.get(name)
     os.environ[swb_config.DATA_DIR_ENV] = str(_session_dir / "data")
-    # An inherited SECTORWB_DB would send every test's answers to the user's file.
+    # An inherited SECTORWB_DB or SECTORWB_ACADEMY would send every test's answers
+    # to the user's file.
     os.environ.pop(swb_config.DB_ENV, None)
+    os.environ.pop(swb_config.ACADEMY_ENV, None)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -284,15 +286,21 @@ def _wait_until_serving(server: VoilaServer) -> str | None:
     return problem
 
 
-def start_voila(data_dir: Path, log_path: Path, port: int | None = None) -> VoilaServer:
+def start_voila(
+    data_dir: Path,
+    log_path: Path,
+    port: int | None = None,
+    academy: str | None = None,
+) -> VoilaServer:
     """Start ``sectorwb``'s own Voila command and environment on a loopback port and
-    wait until it serves; fails the test with Voila's log when it does not."""
+    wait until it serves (``academy``: as ``sectorwb serve --academy``); fails the
+    test with Voila's log when it does not."""
     port = port or _free_loopback_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             # Every test is one client (127.0.0.1): the per-client cap is for rooms.
             voila_command(WORKBOOKS, port, max_kernels_per_client=0),
-            env=voila_env(data_dir),
+            env=voila_env(data_dir, academy),
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -303,7 +311,9 @@ def start_voila(data_dir: Path, log_path: Path, port: int | None = None) -> Voil
     server = VoilaServer(
         base_url=f"http://127.0.0.1:{port}",
         data_dir=data_dir,
-        db_path=data_dir / swb_config.DB_FILENAME,
+        db_path=swb_config.academy_db_path(academy, data_dir)
+        if academy
+        else data_dir / swb_config.DB_FILENAME,
         pid=process.pid,
         log_path=log_path,
         process=process,

@@ -1,0 +1,144 @@
+"""The ``sectorwb academy`` commands: parse, call ``academy``, print."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import academy
+
+
+def _print_links(found: academy.Academy, public_url: str | None) -> None:
+    print(f"Team links of {found.name} (each team's code is in its link):")
+    for name, code, link in found.links(public_url):
+        print(f"  {name}  code {code}\n    {link}")
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    names = academy.read_teams_file(args.teams)
+    created, key = academy.create(args.name, args.region, names, args.public_url)
+    print(
+        f"Created the Academy {created.name} ({created.slug}), region {created.region}"
+    )
+    print(f"  answers: {created.store.path}")
+    print(f"Trainer key: {key}")
+    print(
+        "  Keep it private: it opens the trainer's view of every team. It is shown "
+        "only now (only a hash of it is stored)."
+    )
+    _print_links(created, None)
+    print(f"Serve it with: sectorwb serve --academy {created.slug}")
+    return 0
+
+
+def cmd_teams(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    print(f"Teams of {found.name}:")
+    for team in found.teams(removed=True):
+        state = f"code {team.token}" if team.token else "removed (link stopped)"
+        print(f"  {team.name}  {state}  {team.answered} answered questions")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    name = found.add_team(args.name)
+    print(f"Added {name} to {found.name}: {found.link(name, args.public_url)}")
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    moved = found.rename_team(args.old, args.new)
+    print(
+        f"Renamed {args.old!r} to {args.new!r}: {moved} saved answer rows (with "
+        "their history) moved along. The team's link now carries the new name:"
+    )
+    print(f"  {found.link(args.new, args.public_url)}")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    moved = found.merge_teams(args.source, args.into)
+    print(
+        f"Merged {args.source!r} into {args.into!r}: {moved} saved answer rows moved, "
+        "history kept. Where both teams answered a question, the newer answer is "
+        f"the current one. The link of {args.source!r} no longer opens anything."
+    )
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    team = found.remove_team(args.name)
+    print(
+        f"Removed {team.name!r} from {found.name}: its link stops working. Its "
+        f"{team.answered} answered questions are kept; `sectorwb academy add "
+        f"{found.slug} {team.name!r}` brings the team back with a new link."
+    )
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    if args.new_token:
+        found.replace_token(args.new_token)
+        print(f"New code for {args.new_token!r}: its old link and card stop working.")
+    _print_links(found, args.public_url)
+    return 0
+
+
+def _public_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address teams type at the venue, e.g. "
+        "http://venue-laptop.local:8866 (default: the one given at `academy new`)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``sectorwb academy ...`` to the ``sectorwb`` parser."""
+    parser = subparsers.add_parser(
+        "academy", help="create an Academy and manage its teams and links"
+    )
+    sub = parser.add_subparsers(dest="academy_command", required=True)
+    new = sub.add_parser("new", help="create an Academy; prints the trainer key, links")
+    new.add_argument("name", help='e.g. "Denver Metro 2027"')
+    new.add_argument("--region", required=True, help="region slug, e.g. demo")
+    new.add_argument(
+        "--teams",
+        required=True,
+        metavar="FILE",
+        help="one team name per line, or a .csv with a 'team' column",
+    )
+    new.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address teams type at the venue, e.g. http://venue-laptop.local:8866"
+        f" (default: {academy.DEFAULT_PUBLIC_URL})",
+    )
+    new.set_defaults(func=cmd_new)
+
+    commands = [
+        ("teams", cmd_teams, "list the teams, codes and answer counts", ()),
+        ("add", cmd_add, "add a team (or bring a removed one back)", ("name",)),
+        ("rename", cmd_rename, "rename a team; its answers move along", ("old", "new")),
+        ("merge", cmd_merge, "move a team's answers into another", ("source", "into")),
+        ("remove", cmd_remove, "stop a team's link; its answers are kept", ("name",)),
+        ("links", cmd_links, "print every team's link again", ()),
+    ]
+    for command, func, help_text, positional in commands:
+        one = sub.add_parser(command, help=help_text)
+        one.add_argument("slug", help="the Academy, e.g. denver-metro-2027")
+        for name in positional:
+            one.add_argument(name)
+        if command in ("add", "rename", "links"):
+            _public_url(one)
+        if command == "links":
+            one.add_argument(
+                "--new-token",
+                metavar="NAME",
+                help="give this team a new code (a lost or leaked card)",
+            )
+        one.set_defaults(func=func)
