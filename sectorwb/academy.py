@@ -10,7 +10,6 @@ import io
 import re
 import secrets
 import shutil
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +22,6 @@ from .store import AcademyRecord, Store, TeamRecord
 MAX_TEAMS = 200
 MAX_NAME = 80
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8866"
-START_PAGE = "00_start_here.ipynb"
 # Codes a person types from a card: no 0/O, 1/I/L look-alikes. 31 symbols x 10: 49
 # bits, far beyond guessing online through a server that caps kernels per address.
 TOKEN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -46,8 +44,7 @@ def typed_token(text: object) -> str:
 
 def slug_of(name: str) -> str:
     """The folder name of an Academy: ASCII, lowercase, hyphens."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    slug = teams.ascii_slug(name, 60)
     if not slug:
         raise AcademyError(
             f"The Academy name {name!r} has no Latin letters or digits to make a "
@@ -229,7 +226,7 @@ class Academy:
         """The start page link of one team, with its token."""
         base = _check_public_url(public_url) if public_url else self.record.public_url
         query = teams.page_query(name, token=self.token(name))
-        return f"{base}/voila/render/{START_PAGE}?{query}"
+        return f"{base}/voila/render/{teams.START_NOTEBOOK}?{query}"
 
     def links(self, public_url: str | None = None) -> list[tuple[str, str, str]]:
         """(team, code, link) of every team."""

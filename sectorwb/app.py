@@ -19,10 +19,9 @@ from . import academy, config, content, handouts, teams
 from .errors import SectorwbError, TeamLinkError
 from .packet import PACKET_DOWNLOADS, PacketDownload
 from .store import Store
+from .teams import START_NOTEBOOK
 from .ui import lean, message, shared_layout, style, text_block
 from .widgets import Downloads, FileData, WorksheetForm
-
-START_NOTEBOOK = "00_start_here.ipynb"
 
 
 def notebook_name(worksheet_id: str) -> str:

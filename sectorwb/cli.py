@@ -19,14 +19,14 @@ from . import (
     kernels,
     regions,
     serving,
-    store,
     teams,
 )
 from .academy_cli import register as _register_academy
-from .app import START_NOTEBOOK, notebook_name
+from .app import notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
-from .store import Store
+from .store import Store, restore
+from .teams import START_NOTEBOOK
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -229,13 +229,13 @@ def _db_in(data_dir: str | None) -> Path:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     source = _db_in(args.data_dir)
-    rows = store.Store(source).backup(args.file)
+    rows = Store(source).backup(args.file)
     print(f"sectorwb: backed up {rows} answer rows from {source} to {args.file}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    done = store.restore(args.file, _db_in(args.data_dir), replace=args.replace)
+    done = restore(args.file, _db_in(args.data_dir), replace=args.replace)
     if done.kept:
         print(f"sectorwb: the answers that were there are kept in {done.kept}")
     print(f"sectorwb: restored {done.rows} answer rows from {args.file} to {done.path}")

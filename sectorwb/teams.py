@@ -106,6 +106,10 @@ def _one_script(name: str) -> None:
     )
 
 
+# The start page: every team link points at it.
+START_NOTEBOOK = "00_start_here.ipynb"
+
+
 def query_param(query_string: str, name: str) -> str | None:
     """A raw parameter of a URL query string, or None when absent or blank."""
     values = parse_qs(query_string or "", keep_blank_values=True).get(name)
@@ -127,8 +131,14 @@ def page_query(team: str, region: str | None = None, token: str | None = None) -
     return urlencode(params, quote_via=quote)
 
 
+def ascii_slug(text: str, length: int) -> str:
+    """Lowercase ASCII letters and digits joined by hyphens, at most ``length``
+    characters; empty when the text has none (e.g. a name in another script)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:length].strip("-")
+
+
 def file_slug(team: str) -> str:
     """ASCII fragment for download file names (never a server path)."""
-    ascii_name = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).lower()
-    return slug[:40].strip("-") or "team"
+    return ascii_slug(team, 40) or "team"
