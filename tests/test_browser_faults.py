@@ -215,6 +215,8 @@ def test_two_laptops_on_one_field_are_both_told_and_keep_both_versions(
         expect(laptop.locator(".sectorwb-conflict")).to_contain_text(
             "changed on another laptop"
         )
+        # The notices sit at the top of the form; a bar in the window leads there.
+        expect(laptop.locator(".sectorwb-conflict-bar")).to_be_in_viewport()
     saved = voila_server.saved_answers(team, SHEET_ID)["target_sector"]
     loser = laptop_a if saved == "Energy, said B" else laptop_b
     mine = "Health care, said A" if loser is laptop_a else "Energy, said B"
@@ -224,3 +226,4 @@ def test_two_laptops_on_one_field_are_both_told_and_keep_both_versions(
     expect(loser.get_by_label("Target Sector:")).to_have_value(mine)
     wait_db(voila_server, team, {"target_sector": mine})
     expect(loser.locator(".sectorwb-conflict")).to_have_count(0)
+    expect(loser.locator(".sectorwb-conflict-bar")).to_have_count(0)

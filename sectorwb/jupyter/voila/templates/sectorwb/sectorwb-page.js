@@ -42,7 +42,43 @@
     );
   }
 
+  // Another laptop changed answers this page worked on: the notices (widgets at the
+  // top of the form) scroll away, so a bar in the window says so and leads to them.
+  var conflictBar = null;
+  function followConflicts() {
+    var count = document.querySelectorAll(".sectorwb-conflict").length;
+    if (!count || lost) {
+      if (conflictBar) conflictBar.parentNode.removeChild(conflictBar);
+      conflictBar = null;
+      return;
+    }
+    if (!conflictBar) {
+      conflictBar = document.createElement("div");
+      conflictBar.className = "sectorwb-conflict-bar";
+      conflictBar.setAttribute("role", "status");
+      conflictBar.appendChild(document.createElement("span"));
+      var go = document.createElement("button");
+      go.type = "button";
+      go.textContent = "Show";
+      go.addEventListener("click", function () {
+        var box = document.querySelector(".sectorwb-conflicts");
+        if (box) box.scrollIntoView({ block: "start" });
+      });
+      conflictBar.appendChild(go);
+      document.body.appendChild(conflictBar);
+    }
+    var text =
+      "Another laptop changed " +
+      (count === 1 ? "an answer" : count + " answers") +
+      " you worked on: choose which version to keep.";
+    // Only a real change: writing the text is a mutation this observer sees.
+    if (conflictBar.children[0].textContent !== text) {
+      conflictBar.children[0].textContent = text;
+    }
+  }
+
   new MutationObserver(function (records) {
+    followConflicts();
     for (var i = 0; i < records.length; i++) {
       var r = records[i];
       if (r.type === "attributes") {
