@@ -34,8 +34,11 @@ def _loopback(url: str) -> bool:
     return urlsplit(url).hostname in ("127.0.0.1", "localhost")
 
 
-def open_until_usable(browser: Any, url: str, label: str) -> dict[str, Any]:
-    """Seconds from ``page.goto`` until the answer field is visible and enabled.
+def open_until_usable(
+    browser: Any, url: str, label: str, role: str | None = None
+) -> dict[str, Any]:
+    """Seconds from ``page.goto`` until the answer field (or the element of ``role``
+    named ``label``) is visible and enabled.
 
     A fresh context per run: every run starts with an empty browser cache."""
     context = browser.new_context()
@@ -45,7 +48,11 @@ def open_until_usable(browser: Any, url: str, label: str) -> dict[str, Any]:
         page.on("request", lambda r: _loopback(r.url) or external.append(r.url))
         t0 = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=TIMEOUT_S * 1000)
-        field = page.get_by_label(label, exact=True)
+        field = (
+            page.get_by_role(role, name=label, exact=True)
+            if role
+            else page.get_by_label(label, exact=True)
+        )
         field.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
         while not field.is_enabled():
             if time.perf_counter() - t0 > TIMEOUT_S:

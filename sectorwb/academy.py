@@ -11,7 +11,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -208,6 +208,12 @@ class Academy:
         # Compared even for an unknown team, so timing tells nothing of the names.
         expected = team.token if team and team.token else new_token()
         if not (hmac.compare_digest(given.encode(), expected.encode()) and team):
+            if len(given) == KEY_LENGTH and self.check_trainer_key(given):
+                raise TeamLinkError(
+                    "This is the trainer key, not a team code: it opens the trainer "
+                    f"console ({teams.TRAINER_NOTEBOOK}), not a team's worksheets. "
+                    "Keep it private; give each team its own link or card."
+                )
             raise TeamLinkError(self.refused())
         return team.name
 
@@ -219,14 +225,29 @@ class Academy:
     def check_trainer_key(self, key: object) -> bool:
         if not isinstance(key, str) or not key:
             return False
-        digest = _hash_key(key.strip(), bytes.fromhex(self.record.key_salt))
+        # Typed from paper like a team code: case, spaces and dashes do not matter.
+        digest = _hash_key(typed_token(key), bytes.fromhex(self.record.key_salt))
         return hmac.compare_digest(digest, self.record.key_hash)
 
     def link(self, name: str, public_url: str | None = None) -> str:
         """The start page link of one team, with its token."""
-        base = _check_public_url(public_url) if public_url else self.record.public_url
         query = teams.page_query(name, token=self.token(name))
-        return f"{base}/voila/render/{teams.START_NOTEBOOK}?{query}"
+        return f"{self._base(public_url)}/{teams.START_NOTEBOOK}?{query}"
+
+    def console_link(self, public_url: str | None = None) -> str:
+        """The trainer console's link; it carries no key (the console asks)."""
+        return f"{self._base(public_url)}/{teams.TRAINER_NOTEBOOK}"
+
+    def _base(self, public_url: str | None) -> str:
+        base = _check_public_url(public_url) if public_url else self.record.public_url
+        return f"{base}/voila/render"
+
+    def new_trainer_key(self) -> str:
+        """Replace the trainer key (a lost or leaked one); the new key, shown once."""
+        key, salt, digest = _new_key()
+        self.store.set_trainer_key(salt, digest)
+        self.record = replace(self.record, key_salt=salt, key_hash=digest)
+        return key
 
     def links(self, public_url: str | None = None) -> list[tuple[str, str, str]]:
         """(team, code, link) of every team."""
@@ -329,15 +350,9 @@ def create(
     _check_region(region)
     if len(team_names) > MAX_TEAMS:
         raise AcademyError(f"An Academy can have at most {MAX_TEAMS} teams.")
-    key, salt = new_token(KEY_LENGTH), secrets.token_bytes(16)
+    key, salt, digest = _new_key()
     record = AcademyRecord(
-        slug,
-        name,
-        region,
-        url,
-        datetime.now(UTC).isoformat(),
-        salt.hex(),
-        _hash_key(key, salt),
+        slug, name, region, url, datetime.now(UTC).isoformat(), salt, digest
     )
     tokens = _distinct_tokens(len(team_names))
     db.parent.mkdir(parents=True)
@@ -349,6 +364,12 @@ def create(
         shutil.rmtree(db.parent, ignore_errors=True)  # ours: made just above
         raise
     return Academy(record, store), key
+
+
+def _new_key() -> tuple[str, str, str]:
+    """A trainer key, its salt (hex) and its hash: only the last two are stored."""
+    key, salt = new_token(KEY_LENGTH), secrets.token_bytes(16)
+    return key, salt.hex(), _hash_key(key, salt)
 
 
 def _distinct_tokens(count: int) -> list[str]:

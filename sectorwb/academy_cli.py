@@ -8,6 +8,9 @@ from . import academy
 
 
 def _print_links(found: academy.Academy, public_url: str | None) -> None:
+    print(
+        f"Trainer console (asks for the trainer key): {found.console_link(public_url)}"
+    )
     print(f"Team links of {found.name} (each team's code is in its link):")
     for name, code, link in found.links(public_url):
         print(f"  {name}  code {code}\n    {link}")
@@ -88,6 +91,17 @@ def cmd_links(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_key(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    key = found.new_trainer_key()
+    print(f"New trainer key of {found.name}: {key}")
+    print(
+        "  The old key no longer opens the console. Keep this one private; it is "
+        "shown only now."
+    )
+    return 0
+
+
 def _public_url(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--public-url",
@@ -127,6 +141,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("merge", cmd_merge, "move a team's answers into another", ("source", "into")),
         ("remove", cmd_remove, "stop a team's link; its answers are kept", ("name",)),
         ("links", cmd_links, "print every team's link again", ()),
+        ("key", cmd_key, "make a new trainer key (a lost or leaked one)", ()),
     ]
     for command, func, help_text, positional in commands:
         one = sub.add_parser(command, help=help_text)

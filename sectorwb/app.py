@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import ipywidgets as W
 from IPython.display import display
 
-from . import academy, config, content, handouts, teams
+from . import academy, config, content, handouts, presence, teams
 from .errors import SectorwbError, TeamLinkError
 from .packet import PACKET_DOWNLOADS, PacketDownload
 from .store import Store
@@ -29,7 +29,7 @@ def notebook_name(worksheet_id: str) -> str:
     return f"{worksheet_id}.ipynb"
 
 
-def _query_string() -> str:
+def query_string() -> str:
     """The page's query string under Voila; empty in JupyterLab or plain Python."""
     if os.environ.get("VOILA_PREHEAT") == "True":
         # A preheated kernel ran everything above already; this waits for the visitor.
@@ -39,7 +39,7 @@ def _query_string() -> str:
     return os.environ.get("QUERY_STRING", "")
 
 
-class _Page(W.VBox):
+class Page(W.VBox):
     """The page frame: house style, a team line, notices, then the body."""
 
     def __init__(self) -> None:
@@ -72,7 +72,7 @@ def _served_academy(store: Store) -> academy.Academy | None:
 
 
 def _team_picker(
-    page: _Page,
+    page: Page,
     store: Store,
     served: academy.Academy | None,
     on_team: Callable[[str], None],
@@ -128,7 +128,7 @@ def _resolve(store: Store, raw: object) -> str:
 
 
 def _choose_team(
-    page: _Page, store: Store, query: str, on_team: Callable[[_Visit], None]
+    page: Page, store: Store, query: str, on_team: Callable[[_Visit], None]
 ) -> None:
     """Team from the link when it opens one; otherwise the picker. On an Academy's
     server a link opens only the Academy's teams, and only with the team's token."""
@@ -177,7 +177,7 @@ def _team_line(visit: _Visit, here: str) -> str:
     return f'<p class="sectorwb-source">Team: <strong>{team}</strong> · {anchors}</p>'
 
 
-def _guard(page: _Page, step: Callable[[], None]) -> None:
+def guard(page: Page, step: Callable[[], None]) -> None:
     try:
         step()
     except SectorwbError as exc:
@@ -190,7 +190,7 @@ def _guard(page: _Page, step: Callable[[], None]) -> None:
         )
 
 
-def _warn_if_read_only(page: _Page, store: Store) -> None:
+def _warn_if_read_only(page: Page, store: Store) -> None:
     if store.read_only:
         page.notice(
             f"Nothing can be saved here: {store.read_only_reason}. The saved answers "
@@ -201,16 +201,16 @@ def _warn_if_read_only(page: _Page, store: Store) -> None:
 
 def show(worksheet_id: str) -> None:
     """Render one worksheet as a form bound to the team's saved answers."""
-    page = _Page()
+    page = Page()
     display(page)
-    _guard(page, lambda: _show_worksheet(page, worksheet_id))
+    guard(page, lambda: _show_worksheet(page, worksheet_id))
 
 
-def _show_worksheet(page: _Page, worksheet_id: str) -> None:
+def _show_worksheet(page: Page, worksheet_id: str) -> None:
     # Shown once we know whose answers to show.
     form = WorksheetForm(content.get(worksheet_id))
     store = Store(config.db_path())
-    query = _query_string()  # under a preheated kernel, this waits for the visitor
+    query = query_string()  # under a preheated kernel, this waits for the visitor
 
     def open_team(visit: _Visit) -> None:
         team = visit.team
@@ -221,18 +221,19 @@ def _show_worksheet(page: _Page, worksheet_id: str) -> None:
         page.team_line.value = _team_line(visit, notebook_name(worksheet_id))
         page.body.children = [form]
         _warn_if_read_only(page, store)
+        presence.announce(store, team, worksheet_id)
 
-    _choose_team(page, store, query, lambda v: _guard(page, lambda: open_team(v)))
+    _choose_team(page, store, query, lambda v: guard(page, lambda: open_team(v)))
 
 
 def show_start() -> None:
     """The start page: pick or name a team, then every worksheet with its progress."""
-    page = _Page()
+    page = Page()
     display(page)
-    _guard(page, lambda: _show_start(page))
+    guard(page, lambda: _show_start(page))
 
 
-def _show_start(page: _Page) -> None:
+def _show_start(page: Page) -> None:
     sheets = content.worksheets()
     broken = content.problems()
     if broken:
@@ -244,7 +245,7 @@ def _show_start(page: _Page) -> None:
     )
     page.body.children = [blank]
     store = Store(config.db_path())
-    query = _query_string()
+    query = query_string()
 
     def open_team(visit: _Visit) -> None:
         team = visit.team
@@ -285,5 +286,6 @@ def _show_start(page: _Page) -> None:
             blank,
         ]
         _warn_if_read_only(page, store)
+        presence.announce(store, team, START_NOTEBOOK)
 
-    _choose_team(page, store, query, lambda v: _guard(page, lambda: open_team(v)))
+    _choose_team(page, store, query, lambda v: guard(page, lambda: open_team(v)))

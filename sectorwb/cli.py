@@ -26,7 +26,7 @@ from .app import notebook_name
 from .errors import SectorwbError
 from .lmi.cli import register as _register_lmi
 from .store import Store, restore
-from .teams import START_NOTEBOOK
+from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -143,7 +143,12 @@ def write_notebooks(folder: Path) -> list[Path]:
     """One thin notebook per worksheet plus the start page (a title, one call)."""
     folder.mkdir(parents=True, exist_ok=True)
     pages = [
-        (START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()")
+        (START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()"),
+        (
+            TRAINER_NOTEBOOK,
+            "Trainer console",
+            "from sectorwb import show_console\nshow_console()",
+        ),
     ]
     pages += [
         (notebook_name(ws.id), ws.title, f'from sectorwb import show\nshow("{ws.id}")')

@@ -373,6 +373,8 @@ def _check_pictures(section: Section) -> None:
 class Worksheet(_Model):
     id: str = Field(pattern=_ID)
     title: str
+    # A column heading of the trainer's grid; default: the title up to its colon.
+    short_title: str = ""
     order: int = 0
     source: Source
     intro: str = ""
@@ -438,6 +440,10 @@ class Worksheet(_Model):
             )
             if unknown:
                 raise ValueError(f"section audiences {sorted(unknown)} are not options")
+
+    @property
+    def short(self) -> str:
+        return self.short_title or self.title.split(":")[0]
 
     def progress(self, answers: dict[str, Any]) -> tuple[int, int]:
         """(answered, total) questions, the action table counting as one."""

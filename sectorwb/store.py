@@ -32,6 +32,18 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Row:
+    """The latest saved value of one answer of any team (what the console reads)."""
+
+    id: int
+    team: str
+    worksheet: str
+    question: str
+    value: Any
+    saved_at: str
+
+
+@dataclass(frozen=True)
 class AcademyRecord:
     """An Academy's own row: who it is and its trainer key, hashed (never the key)."""
 
@@ -96,6 +108,13 @@ _MIGRATIONS = (
         " slug TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL,"
         " public_url TEXT NOT NULL, created_at TEXT NOT NULL,"
         " key_salt TEXT NOT NULL, key_hash TEXT NOT NULL)",
+    ),
+    # 2: Pages open now, for the trainer's console: each page's kernel keeps its row
+    # fresh while it lives and deletes it when it stops.
+    (
+        "CREATE TABLE presence ("
+        " kernel TEXT PRIMARY KEY, team TEXT NOT NULL, page TEXT NOT NULL,"
+        " seen_at TEXT NOT NULL)",
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -436,6 +455,45 @@ class Store:
             ).fetchall()
         return [Change(i, q, json.loads(v), t) for i, q, v, t in rows]
 
+    def latest_since(self, after: int = 0) -> list[Row]:
+        """The latest row of every answer of every team saved after row ``after``,
+        oldest first: all current answers from 0, then only what changed (rows are
+        only ever appended, so a refresh reads just the new ones)."""
+        with self._cursor() as conn:
+            rows = conn.execute(
+                "SELECT id, team, worksheet, question, value, saved_at FROM answers"
+                " WHERE id IN (SELECT MAX(id) FROM answers WHERE id > ?"
+                " GROUP BY team, worksheet, question) ORDER BY id",
+                (after,),
+            ).fetchall()
+        return [Row(i, t, w, q, json.loads(v), at) for i, t, w, q, v, at in rows]
+
+    # -- pages open now -----------------------------------------------------------
+    def mark_open(self, kernel: str, team: str, page: str) -> None:
+        """Say that a page of ``team`` is open in ``kernel`` (refreshed while open)."""
+        with self._cursor(write=True) as conn:
+            conn.execute(
+                "INSERT INTO presence VALUES (?, ?, ?, ?) ON CONFLICT (kernel)"
+                " DO UPDATE SET team = excluded.team, page = excluded.page,"
+                " seen_at = excluded.seen_at",
+                (kernel, team, page, _now()),
+            )
+
+    def mark_closed(self, kernel: str) -> None:
+        with self._cursor(write=True) as conn:
+            conn.execute("DELETE FROM presence WHERE kernel = ?", (kernel,))
+
+    def open_pages(self, seen_after: str) -> dict[str, int]:
+        """Pages open per team, counting those refreshed after ``seen_after``."""
+        with self._cursor() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < 2:
+                return {}  # an old file opened read-only: no page wrote here
+            rows = conn.execute(
+                "SELECT team, COUNT(*) FROM presence WHERE seen_at > ? GROUP BY team",
+                (seen_after,),
+            ).fetchall()
+        return dict(rows)
+
     def teams_first_seen(self) -> list[str]:
         """Every team name, the first stored first (a team's spelling is the one it
         was first saved under)."""
@@ -474,6 +532,12 @@ class Store:
                 " FROM academy"
             ).fetchone()
         return AcademyRecord(*row) if row else None
+
+    def set_trainer_key(self, salt: str, digest: str) -> None:
+        with self._cursor(write=True) as conn:
+            conn.execute(
+                "UPDATE academy SET key_salt = ?, key_hash = ?", (salt, digest)
+            )
 
     def team_records(self, counts: bool = True) -> list[TeamRecord]:
         """Every stored team, first stored first, removed ones included; without

@@ -108,6 +108,7 @@ def _one_script(name: str) -> None:
 
 # The start page: every team link points at it.
 START_NOTEBOOK = "00_start_here.ipynb"
+TRAINER_NOTEBOOK = "trainer.ipynb"
 
 
 def query_param(query_string: str, name: str) -> str | None:

@@ -241,6 +241,31 @@ def test_a_link_opens_its_team_only_with_its_token(made: academy.Academy) -> Non
     assert [t.name for t in made.teams(removed=True)] == TEAMS  # nothing was added
 
 
+def test_the_trainer_key_typed_as_a_team_code_says_what_it_is(data: Path) -> None:
+    made, key = academy.create("Denver Metro 2027", "demo", TEAMS)
+    with pytest.raises(TeamLinkError, match="This is the trainer key, not a team code"):
+        made.open_team("Metro Health", key.lower())
+    made.store.close()
+
+
+def test_a_new_trainer_key_replaces_the_old_one(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made, old = academy.create("Denver Metro 2027", "demo", TEAMS)
+    made.store.close()
+    assert made.check_trainer_key(f" {old[:10].lower()}-{old[10:]} ")  # as typed
+    assert main(["academy", "key", SLUG]) == 0
+    out = capsys.readouterr().out
+    new = re.search(r"New trainer key of Denver Metro 2027: (\w+)", out).group(1)
+    again = academy.load(SLUG)
+    assert again.check_trainer_key(new)
+    assert not again.check_trainer_key(old)
+    assert new not in (
+        data / "academies" / SLUG / "answers.sqlite3"
+    ).read_bytes().decode("latin-1")
+    again.store.close()
+
+
 def _answer_history(made: academy.Academy) -> None:
     store = made.store
     store.save("Metro Health", "ws", {"q1": "MH first", "q2": "MH only"})

@@ -363,3 +363,39 @@ def test_list_of_text_keeps_the_answer_limit(store: Store) -> None:
     with pytest.raises(AnswerTooLargeError) as info:
         store.save("Alpha", "ws", {"items": items})
     assert f"the limit is {store_module.MAX_ANSWER_CHARS:,}" in str(info.value)
+
+
+def test_latest_since_reads_every_team_then_only_what_changed(store: Store) -> None:
+    store.save("A", "ws", {"q1": "a1", "q2": "a2"})
+    store.save("B", "ws", {"q1": "b1"})
+    store.save("A", "ws", {"q1": "a1, again"})
+    first = store.latest_since()
+    assert {(r.team, r.question): r.value for r in first} == {
+        ("A", "q1"): "a1, again",
+        ("A", "q2"): "a2",
+        ("B", "q1"): "b1",
+    }
+    assert [r.id for r in first] == sorted(r.id for r in first)
+    last = max(r.id for r in first)
+    assert store.latest_since(last) == []
+    store.save("B", "other", {"q9": ["x"]})
+    store.save("B", "other", {"q9": ["x", "y"]})
+    [row] = store.latest_since(last)
+    assert (row.team, row.worksheet, row.question, row.value) == (
+        "B",
+        "other",
+        "q9",
+        ["x", "y"],
+    )
+    assert row.saved_at == store.history("B", "other", "q9")[-1][0]
+
+
+def test_open_pages_count_fresh_rows_only_until_closed(store: Store) -> None:
+    store.mark_open("k1", "A", "start")
+    store.mark_open("k2", "A", "ws")
+    store.mark_open("k3", "B", "ws")
+    assert store.open_pages("2000-01-01") == {"A": 2, "B": 1}
+    assert store.open_pages("9999-01-01") == {}  # every row older than the cutoff
+    store.mark_closed("k2")
+    store.mark_open("k3", "B", "other")  # a page moved on: still one
+    assert store.open_pages("2000-01-01") == {"A": 1, "B": 1}

@@ -217,6 +217,31 @@
   });
   window.WebSocket = TrackedWebSocket;
 
+  // The trainer console: its grid is one HTML widget of buttons (one model for 40
+  // teams x 14 worksheets instead of 560). A click writes the cell into the hidden
+  // text box the kernel watches, which opens that team's worksheet. Its full-screen
+  // buttons put their projector view on the whole screen.
+  document.addEventListener("click", function (event) {
+    var cell = event.target.closest && event.target.closest(".sectorwb-gridcell");
+    if (cell) {
+      var box = document.querySelector(".sectorwb-console-open input");
+      if (!box) return;
+      box.value = JSON.stringify({
+        team: cell.getAttribute("data-team"),
+        worksheet: cell.getAttribute("data-worksheet"),
+        at: Date.now(), // the same cell twice is still a change
+      });
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      return;
+    }
+    var full = event.target.closest && event.target.closest(".sectorwb-fullscreen");
+    var view = full && full.closest(".sectorwb-projector");
+    if (view && view.requestFullscreen) {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else view.requestFullscreen();
+    }
+  });
+
   // Registered before Voila's own handler, which shuts the page's kernel down on
   // every unload. While typing is unsaved, the browser asks before leaving and the
   // kernel is kept: it writes the change after its pause in typing either way.

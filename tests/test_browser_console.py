@@ -1,0 +1,195 @@
+"""The trainer console of an Academy served as ``sectorwb serve --academy`` does, in
+Chromium, beside a team's laptop: the key guards it; the grid, the pages open and the
+room wall follow the team's typing without a reload; a grid cell opens the report-out
+view; the collected files download and open."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import docx
+import openpyxl
+import pytest
+from conftest import Contexts, VoilaServer, start_voila, stop_voila
+from playwright.sync_api import expect
+from test_browser import SHEET, SHEET_ID, TOTAL, open_page
+from test_browser_exports import _download
+
+from sectorwb import academy, config, console, content
+from sectorwb.teams import TRAINER_NOTEBOOK
+
+pytestmark = [pytest.mark.served, pytest.mark.browser, pytest.mark.slow]
+
+TEAMS = ["Aurora Health", "Team C"]
+SECTOR = "Advanced manufacturing, typed live"
+OTHER = "Team C's health care"
+# Long enough for a refresh of the console and the first save of a page.
+LIVE_MS = int(console.REFRESH_S * 1000 * 4)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, str]]:
+    folder = tmp_path_factory.mktemp("console") / "data"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(config.DATA_DIR_ENV, str(folder))
+        made, key = academy.create("Room Test 2027", "demo", TEAMS)
+    made.store.save(
+        "Team C",
+        SHEET_ID,
+        {
+            "target_sector": OTHER,
+            "next_steps": [{"Action": "Call =HYPERLINK(1)", "Timeline": "May"}],
+        },
+    )
+    server = start_voila(folder, folder.parent / "voila.log", academy=made.slug)
+    try:
+        yield server, made, key
+    finally:
+        stop_voila(server)
+        made.store.close()
+
+
+@pytest.fixture
+def contexts(browser: Any, served: tuple[VoilaServer, Any, str]) -> Iterator[Contexts]:
+    factory = Contexts(browser, served[0])
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+def _console(server: VoilaServer, query: str = "") -> str:
+    return f"{server.base_url}/voila/render/{TRAINER_NOTEBOOK}{query}"
+
+
+def _open_console(contexts: Contexts, served: tuple) -> Any:
+    server, _made, key = served
+    page = contexts.new().new_page()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    open_page(page, _console(server, f"?key={key}"))
+    expect(page.locator("table.sectorwb-grid")).to_be_visible()
+    return page
+
+
+def _grid_cell(page: Any, team: str, worksheet: str) -> Any:
+    return page.locator(
+        f'.sectorwb-gridcell[data-team="{team}"][data-worksheet="{worksheet}"]'
+    )
+
+
+def test_a_wrong_or_missing_key_shows_nothing_of_any_team(
+    contexts: Contexts, served: tuple
+) -> None:
+    server, made, key = served
+    page = contexts.new().new_page()
+    open_page(page, _console(server, "?key=WRONGKEY"))
+    expect(page.locator(".sectorwb-msg")).to_contain_text(
+        "That is not the trainer key of Room Test 2027"
+    )
+    open_page(page, _console(server))
+    box = page.get_by_label("Trainer key")
+    expect(box).to_be_visible()
+    box.fill(made.token("Aurora Health"))  # a team's code is not the key
+    page.get_by_role("button", name="Open").click()
+    expect(page.locator(".sectorwb-msg")).to_contain_text("not the trainer key")
+    for secret in [*TEAMS, OTHER, made.token("Team C")]:
+        assert secret not in page.content()
+    assert page.locator("table.sectorwb-grid").count() == 0
+
+    box.fill(key.lower())  # as typed from paper: the key, not a copy of it
+    page.get_by_role("button", name="Open").click()
+    expect(page.locator("table.sectorwb-grid")).to_be_visible()
+
+
+def test_the_trainer_key_in_a_team_link_is_refused_with_a_reason(
+    contexts: Contexts, served: tuple
+) -> None:
+    server, _made, key = served
+    page = contexts.new().new_page()
+    open_page(page, f"{server.base_url}/voila/render/{SHEET}?team=Team%20C&t={key}")
+    expect(page.locator(".sectorwb-msg")).to_contain_text("This is the trainer key")
+    assert OTHER not in page.content()
+
+
+def test_grid_and_wall_follow_a_team_typing_without_a_reload(
+    contexts: Contexts, served: tuple, wait_saved: Any
+) -> None:
+    server, made, _key = served
+    trainer = _open_console(contexts, served)
+    cell = _grid_cell(trainer, "Aurora Health", SHEET_ID)
+    expect(cell).to_have_text(f"0 / {TOTAL}")
+    row = trainer.locator("table.sectorwb-grid tr", has_text="Aurora Health")
+    expect(row.locator("td").first).to_have_text("—")  # no page open yet
+
+    wall_tab = trainer.get_by_role("tab", name="Room wall")
+    wall_tab.click()
+    question = content.get(SHEET_ID).questions()[0]
+    choice = trainer.get_by_label("Question")
+    label = next(
+        o for o in choice.locator("option").all_inner_texts() if question.text[:30] in o
+    )
+    choice.select_option(label=label)
+    wall = trainer.locator(".sectorwb-wall")
+    expect(wall).to_contain_text(OTHER)
+    assert SECTOR not in wall.inner_text()
+
+    laptop = contexts.new().new_page()
+    token = made.token("Aurora Health")
+    open_page(
+        laptop, f"{server.base_url}/voila/render/{SHEET}?team=Aurora%20Health&t={token}"
+    )
+    laptop.get_by_label("Target Sector:").fill(SECTOR)
+    wait_saved(laptop)
+
+    expect(wall).to_contain_text(SECTOR, timeout=LIVE_MS)
+    trainer.get_by_role("tab", name="Teams").click()
+    expect(cell).to_have_text(f"1 / {TOTAL}", timeout=LIVE_MS)
+    expect(row.locator("td").first).to_contain_text("1", timeout=LIVE_MS)
+
+    # The team closes its page: the console stops counting it.
+    laptop.close()
+    expect(row.locator("td").first).to_have_text("—", timeout=LIVE_MS)
+
+
+def test_a_grid_cell_opens_the_report_out_view_without_inputs(
+    contexts: Contexts, served: tuple
+) -> None:
+    trainer = _open_console(contexts, served)
+    _grid_cell(trainer, "Team C", SHEET_ID).click()
+    report = trainer.locator(".sectorwb-report")
+    expect(report).to_be_visible()
+    expect(report).to_contain_text(OTHER)
+    expect(report).to_contain_text("Team C")
+    for tag in ("input", "textarea", "select", "button", "[contenteditable]"):
+        assert report.locator(tag).count() == 0, tag
+    size = report.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 22
+
+
+def test_collected_files_download_and_open(
+    contexts: Contexts, served: tuple, tmp_path: Any
+) -> None:
+    _server, made, _key = served
+    made.store.save("Aurora Health", SHEET_ID, {"next_steps": [{"Action": "Meet"}]})
+    trainer = _open_console(contexts, served)
+    trainer.get_by_role("tab", name="Collect").click()
+
+    book = openpyxl.load_workbook(io.BytesIO(_download(trainer, "Excel", ".xlsx")))
+    sheet = book[next(n for n in book.sheetnames if n.startswith("Preparing"))]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[0][0] == "Team"
+    teams_with_rows = {r[0] for r in rows[1:] if any(r[1:])}
+    assert {"Aurora Health", "Team C"} <= teams_with_rows
+    assert all(not str(v).startswith("=") for r in rows for v in r if v)
+
+    archive = zipfile.ZipFile(io.BytesIO(_download(trainer, "ZIP", ".zip")))
+    words = [n for n in archive.namelist() if n.endswith(".docx")]
+    assert len(words) == len(TEAMS)
+    texts = [
+        "\n".join(p.text for p in docx.Document(io.BytesIO(archive.read(n))).paragraphs)
+        for n in words
+    ]
+    assert any("Team C" in t for t in texts)
