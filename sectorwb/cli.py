@@ -23,7 +23,7 @@ from . import (
 )
 from .academy_cli import register as _register_academy
 from .app import notebook_name
-from .errors import SectorwbError
+from .errors import AcademyError, SectorwbError
 from .lmi.cli import register as _register_lmi
 from .store import Store, restore
 from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
@@ -114,13 +114,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         data = env.get(config.DATA_DIR_ENV) or config.data_dir()
         print(f"sectorwb: answers are saved in {data}", flush=True)
     # Checked now, so a typo is reported here and not on every team's page.
-    regions.load_region(region).qcew_paths()
+    try:
+        regions.load_region(region).qcew_paths()
+    except SectorwbError as exc:
+        if not args.academy or args.region:
+            raise
+        raise AcademyError(
+            f"The region {region!r} of the Academy {args.academy} cannot be used: "
+            f"{exc} Bring the region back (`sectorwb region list` shows the known "
+            "ones), or serve it with another: `sectorwb serve --academy "
+            f"{args.academy} --region SLUG`. Its answers are untouched."
+        ) from None
     if args.region or not args.academy:
         query = f"?region={region}"
-    print(
-        f"sectorwb: open http://{args.host}:{args.port}/voila/render/{START_NOTEBOOK}{query}",
-        flush=True,
-    )
+    base = f"http://{args.host}:{args.port}/voila/render"
+    print(f"sectorwb: open {base}/{START_NOTEBOOK}{query}", flush=True)
+    if args.academy:
+        print(f"sectorwb: trainer console: {base}/{TRAINER_NOTEBOOK}", flush=True)
     command = voila_command(
         workbooks,
         args.port,

@@ -210,6 +210,30 @@ def test_serve_refuses_an_unknown_academy(
     assert "There is no Academy 'nowhere'" in capsys.readouterr().err
 
 
+def test_serve_names_a_missing_region_and_keeps_the_answers(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made, _key = academy.create("Denver Metro 2027", "demo", TEAMS)
+    made.store.save("Team C", "ws", {"q": "kept"})
+    db = made.store.path
+    made.store.close()
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE academy SET region = 'gone-region'")  # folder deleted
+    conn.close()
+    before = _rows(db)
+    workbooks = Path(__file__).resolve().parent.parent / "workbooks"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = ["serve", "--academy", SLUG, "--workbooks", str(workbooks)]
+    assert main([*argv, "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert "The region 'gone-region' of the Academy denver-metro-2027" in err
+    assert "--region SLUG" in err
+    assert _rows(db) == before
+
+
 # -- team links --------------------------------------------------------------------------
 @pytest.fixture
 def made(data: Path) -> academy.Academy:
