@@ -13,6 +13,7 @@ from IPython.display import display
 
 from . import academy, cards, collect, config, content, live, presence, teams, wall
 from .app import Page, guard, query_string
+from .console_teams import TeamChanges
 from .errors import SectorwbError
 from .schema import Worksheet
 from .store import Row, Store, TeamRecord
@@ -107,6 +108,7 @@ class Console(W.VBox):
         self.wall = lean(W.HTML)
         self.links = lean(W.HTML)
         names = [ws.title for ws in self.sheets]
+        self.changes = TeamChanges(served, self.refresh)
         self.report_team = W.Dropdown(description="Team", options=[])
         self.report_sheet = W.Dropdown(
             description="Worksheet", options=list(zip(names, self._by_id, strict=True))
@@ -131,9 +133,9 @@ class Console(W.VBox):
                 _projector(W.HBox([self.report_team, self.report_sheet]), self.report),
                 _projector(self.wall_choice, self.wall),
                 Downloads(collect.collect_downloads(self._collected), "Collect"),
-                W.VBox([self.links, self._cards()]),
+                W.VBox([self.links, self.changes, self._cards()]),
             ],
-            titles=("Teams", "Report-out", "Room wall", "Collect", "Links and cards"),
+            titles=("Progress", "Report-out", "Room wall", "Collect", "Teams and links"),
         )
         super().__init__(
             [self.status, self.tabs],
@@ -167,6 +169,7 @@ class Console(W.VBox):
             self._latest, self._cells = {}, {}
             self._saved, self._last_id = {}, 0
             self._team_options()
+            self.changes.update()
             changed = set(self._by_id)
         for row in self.store.latest_since(self._last_id):
             sheet = self._latest.setdefault(row.team, {}).setdefault(row.worksheet, {})

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from test_browser import SHEET, SHEET_ID, TOTAL, open_page
 from test_browser_exports import _download
 
-from sectorwb import academy, config, console, content
+from sectorwb import academy, config, console, content, wall
 from sectorwb.teams import TRAINER_NOTEBOOK
 
 pytestmark = [pytest.mark.served, pytest.mark.browser, pytest.mark.slow]
@@ -80,6 +80,15 @@ def _grid_cell(page: Any, team: str, worksheet: str) -> Any:
     )
 
 
+def _wall_label(question: str) -> str:
+    """The room wall's choice of one question of the worksheet, as the page lists it."""
+    return next(
+        label
+        for label, choice in wall.wall_choices(content.worksheets())
+        if wall.choice_worksheet(choice) == SHEET_ID and question in str(choice)
+    )
+
+
 def test_a_wrong_or_missing_key_shows_nothing_of_any_team(
     contexts: Contexts, served: tuple
 ) -> None:
@@ -126,12 +135,7 @@ def test_grid_and_wall_follow_a_team_typing_without_a_reload(
 
     wall_tab = trainer.get_by_role("tab", name="Room wall")
     wall_tab.click()
-    question = content.get(SHEET_ID).questions()[0]
-    choice = trainer.get_by_label("Question")
-    label = next(
-        o for o in choice.locator("option").all_inner_texts() if question.text[:30] in o
-    )
-    choice.select_option(label=label)
+    trainer.get_by_label("Question").select_option(_wall_label("target_sector"))
     wall = trainer.locator(".sectorwb-wall")
     expect(wall).to_contain_text(OTHER)
     assert SECTOR not in wall.inner_text()
@@ -145,12 +149,13 @@ def test_grid_and_wall_follow_a_team_typing_without_a_reload(
     wait_saved(laptop)
 
     expect(wall).to_contain_text(SECTOR, timeout=LIVE_MS)
-    trainer.get_by_role("tab", name="Teams").click()
+    trainer.get_by_role("tab", name="Progress").click()
     expect(cell).to_have_text(f"1 / {TOTAL}", timeout=LIVE_MS)
     expect(row.locator("td").first).to_contain_text("1", timeout=LIVE_MS)
 
-    # The team closes its page: the console stops counting it.
-    laptop.close()
+    # The team closes its tab (as a browser does: Voila's unload handler runs and
+    # shuts the kernel down): the console stops counting it.
+    laptop.close(run_before_unload=True)
     expect(row.locator("td").first).to_have_text("—", timeout=LIVE_MS)
 
 
