@@ -395,7 +395,7 @@ class Downloads(W.VBox):
             )
             buttons.append(button)
         head = text_html(title, "sectorwb-h2", "h2") + text_html(
-            "Choose a format, then click the link that appears to save the file."
+            "Click a format: the file is made and your browser saves it."
         )
         # Parts before the comm opens: one message instead of three, as in fields.
         super().__init__(
@@ -410,6 +410,7 @@ class Downloads(W.VBox):
             _dom_classes=("sectorwb-downloads",),
         )
         self._link = link
+        self._made = 0
 
     def prepare(self, make: Callable[[], FileData], label: str = "file") -> None:
         """Build one file and show its link, or say on the page why it failed."""
@@ -428,7 +429,11 @@ class Downloads(W.VBox):
             ).value
             return
         href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+        self._made += 1  # a new value each time: the same file twice saves twice
+        # The page script clicks a new link once (one click downloads); the link
+        # stays for a browser that blocked it, and the line is announced.
         self._link.value = (
-            f'<a class="sectorwb-file" download="{html.escape(name)}" '
-            f'href="{href}">Save {html.escape(name)}</a>'
+            f'<p class="sectorwb-ready" role="status">{html.escape(name)} is ready. '
+            f'<a class="sectorwb-file" download="{html.escape(name)}" href="{href}" '
+            f'data-sectorwb-auto="{self._made}">Save {html.escape(name)}</a></p>'
         )

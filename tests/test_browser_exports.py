@@ -29,16 +29,17 @@ AS_XML = "Convene the employers\nthen the colleges\nby June 🚀"
 
 
 def _download(page: Any, button: str, suffix: str) -> bytes:
-    """Press a download button, then save the link it shows, as a person does."""
-    page.get_by_role("button", name=button).click()
-    link = page.locator("a.sectorwb-file", has_text=suffix)
-    expect(link).to_be_visible()
-    errors = page.locator(".sectorwb-downloads .sectorwb-msg")
-    assert errors.count() == 0, errors.all_inner_texts()
+    """Press a download button: one click saves the file, as a person expects; the
+    link it leaves says the file is ready."""
     with page.expect_download() as info:
-        link.click()
+        page.get_by_role("button", name=button).click()
     path = info.value.path()
     assert path is not None, info.value.failure()
+    assert info.value.suggested_filename.endswith(suffix)
+    link = page.locator(".sectorwb-ready", has_text=suffix)
+    expect(link).to_contain_text("is ready")
+    errors = page.locator(".sectorwb-downloads .sectorwb-msg")
+    assert errors.count() == 0, errors.all_inner_texts()
     with open(path, "rb") as handle:
         return handle.read()
 

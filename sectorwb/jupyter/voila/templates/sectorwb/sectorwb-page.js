@@ -77,6 +77,20 @@
     }
   }
 
+  // A download button's file arrives as a link: save it at once, so one click on
+  // the button downloads (the link stays, for a browser that blocked this).
+  function saveNewFiles(node) {
+    if (node.nodeType !== 1) return;
+    var links = node.matches("a[data-sectorwb-auto]")
+      ? [node]
+      : node.querySelectorAll("a[data-sectorwb-auto]");
+    for (var k = 0; k < links.length; k++) {
+      if (links[k].hasAttribute("data-sectorwb-saved")) continue;
+      links[k].setAttribute("data-sectorwb-saved", "");
+      links[k].click();
+    }
+  }
+
   new MutationObserver(function (records) {
     followConflicts();
     for (var i = 0; i < records.length; i++) {
@@ -89,6 +103,7 @@
       }
       for (var j = 0; j < r.addedNodes.length; j++) {
         if (touchesStatus(r.addedNodes[j])) lastStatus = Date.now();
+        saveNewFiles(r.addedNodes[j]);
       }
     }
   }).observe(document.documentElement, {
