@@ -458,3 +458,19 @@ def test_start_page_links_look_like_links(page: Any, voila_server: Any, team: st
     decoration, colour, text_colour = style
     assert "underline" in decoration
     assert colour != text_colour
+
+
+def test_the_save_status_stays_in_view_while_typing_at_the_top(
+    page: Any, voila_server: Any, team: str
+) -> None:
+    page.set_viewport_size({"width": 1366, "height": 900})
+    open_worksheet(page, voila_server, team)
+    page.get_by_label("Target Sector:").fill("Energy")
+    badge = page.locator(".sectorwb-status-badge")
+    expect(badge).to_contain_text("All changes saved at")
+    expect(badge).to_be_in_viewport()
+    line = page.locator(".sectorwb-status")
+    assert not line.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return r.top < innerHeight; }"
+    )  # the line itself is far below: the badge is what the team sees
+    assert badge.get_attribute("aria-hidden") == "true"  # the line is announced

@@ -91,8 +91,30 @@
     }
   }
 
+  // The save status line sits at the end of a long form; a copy of it stays in a
+  // corner of the window, so "saved" (with its time) is always in view.
+  var badge = null;
+  function followStatus() {
+    var line = status();
+    if (!line) {
+      if (badge) badge.parentNode.removeChild(badge);
+      badge = null;
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement("div");
+      badge.setAttribute("aria-hidden", "true"); // the line itself is announced
+      document.body.appendChild(badge);
+    }
+    var cls = "sectorwb-status-badge " + line.className.replace("sectorwb-status", "");
+    // Only a real change: writing is a mutation this observer sees.
+    if (badge.className !== cls) badge.className = cls;
+    if (badge.textContent !== line.textContent) badge.textContent = line.textContent;
+  }
+
   new MutationObserver(function (records) {
     followConflicts();
+    followStatus();
     for (var i = 0; i < records.length; i++) {
       var r = records[i];
       if (r.type === "attributes") {
