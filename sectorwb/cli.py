@@ -180,7 +180,9 @@ def thin_notebook(title: str, code_cells: list[str]) -> nbformat.NotebookNode:
             "name": "python3",
             "display_name": "Python 3",
             "language": "python",
-        }
+        },
+        # The browser tab's title (Voila's template reads it); else the file name.
+        "title": f"{title} · sectorwb",
     }
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}")]
     nb.cells += [nbformat.v4.new_code_cell(code) for code in code_cells]

@@ -135,7 +135,13 @@ class Console(W.VBox):
                 Downloads(collect.collect_downloads(self._collected), "Collect"),
                 W.VBox([self.links, self.changes, self._cards()]),
             ],
-            titles=("Progress", "Report-out", "Room wall", "Collect", "Teams and links"),
+            titles=(
+                "Progress",
+                "Report-out",
+                "Room wall",
+                "Collect",
+                "Teams and links",
+            ),
         )
         super().__init__(
             [self.status, self.tabs],

@@ -50,7 +50,12 @@ class TeamChanges(W.VBox):
     def update(self) -> None:
         """Offer the Academy's current teams (after any change, here or the CLI)."""
         names = [t.name for t in self.served.teams(counts=False)]
-        for box in (self.rename_from, self.merge_from, self.merge_into, self.remove_one):
+        for box in (
+            self.rename_from,
+            self.merge_from,
+            self.merge_into,
+            self.remove_one,
+        ):
             current = box.value
             box.options = names
             box.value = current if current in names else None
@@ -75,7 +80,9 @@ class TeamChanges(W.VBox):
         if self._armed == what:
             return True
         self._armed = what
-        self.result.value = message(f"{warning} Click again to confirm.", "warning").value
+        self.result.value = message(
+            f"{warning} Click again to confirm.", "warning"
+        ).value
         return False
 
     def _add(self) -> str:

@@ -447,7 +447,9 @@ def test_leaving_a_page_frees_its_kernel(
     )
 
 
-def test_start_page_links_look_like_links(page: Any, voila_server: Any, team: str) -> None:
+def test_start_page_links_look_like_links(
+    page: Any, voila_server: Any, team: str
+) -> None:
     open_page(page, voila_server.url(START, team))
     link = page.get_by_role("link", name=WORKSHEET.title)
     expect(link).to_be_visible()
@@ -474,3 +476,24 @@ def test_the_save_status_stays_in_view_while_typing_at_the_top(
         "e => { const r = e.getBoundingClientRect(); return r.top < innerHeight; }"
     )  # the line itself is far below: the badge is what the team sees
     assert badge.get_attribute("aria-hidden") == "true"  # the line is announced
+
+
+def test_a_page_has_a_title_a_main_landmark_and_a_visible_focus(
+    page: Any, voila_server: Any, team: str
+) -> None:
+    open_worksheet(page, voila_server, team)
+    assert page.title() == f"{WORKSHEET.title} · sectorwb"
+    assert page.locator("[role=main], main").count() == 1
+    assert page.get_by_role("main").get_by_label("Target Sector:").count() == 1
+    box = page.get_by_label("Target Sector:")
+    box.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus from the keyboard: :focus-visible applies
+    outline = box.evaluate(
+        "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
+    )
+    assert outline[0] != "none" and float(outline[1].rstrip("px")) >= 2
+    font = page.locator(".sectorwb-q textarea").first.evaluate(
+        "e => getComputedStyle(e).fontFamily"
+    )
+    assert "mono" not in font.lower()

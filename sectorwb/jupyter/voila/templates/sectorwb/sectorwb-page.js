@@ -113,6 +113,9 @@
   }
 
   new MutationObserver(function (records) {
+    // The page's content is its main landmark (Voila's template names none).
+    var cells = document.getElementById("rendered_cells");
+    if (cells && !cells.hasAttribute("role")) cells.setAttribute("role", "main");
     followConflicts();
     followStatus();
     for (var i = 0; i < records.length; i++) {
