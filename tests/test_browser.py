@@ -58,7 +58,9 @@ def yes_no(page: Any, question_id: str) -> Any:
 
 def notes(page: Any, question_id: str) -> Any:
     question = next(q for q in WORKSHEET.questions() if q.id == question_id)
-    return yes_no(page, question_id).get_by_label(question.notes_label, exact=True)
+    # Named after its question by the page script (every notes box says "Notes").
+    name = f"{question.notes_label}: {question.text}"
+    return yes_no(page, question_id).get_by_role("textbox", name=name, exact=True)
 
 
 def two_laptops(contexts: Any, server: Any, team: str) -> tuple[Any, Any]:
@@ -497,3 +499,19 @@ def test_a_page_has_a_title_a_main_landmark_and_a_visible_focus(
         "e => getComputedStyle(e).fontFamily"
     )
     assert "mono" not in font.lower()
+
+
+def test_choice_questions_are_named_groups_and_notes_name_their_question(
+    page: Any, voila_server: Any, team: str
+) -> None:
+    open_worksheet(page, voila_server, team)
+    question = next(q for q in WORKSHEET.questions() if q.id == "sectors_agreed")
+    group = page.get_by_role("radiogroup", name=question.text)
+    expect(group).to_be_visible()
+    expect(group.get_by_role("radio", name="Yes")).to_have_count(1)
+    box = page.get_by_role("textbox", name=f"{question.notes_label}: {question.text}")
+    expect(box).to_have_count(1)
+    names = page.locator(".sectorwb-notes textarea").evaluate_all(
+        "es => es.map(e => e.getAttribute('aria-label'))"
+    )
+    assert len(names) == len(set(names)) and None not in names

@@ -112,12 +112,35 @@
     if (badge.textContent !== line.textContent) badge.textContent = line.textContent;
   }
 
+  // ipywidgets draws a choice question as radios named only "Yes" / "No": make
+  // the radios a group named by the question, and name a yes/no question's notes
+  // box after the question too (every one of them is labelled "Notes").
+  function nameGroups() {
+    var boxes = document.querySelectorAll(".widget-radio > .widget-radio-box:not([role])");
+    for (var k = 0; k < boxes.length; k++) {
+      var label = boxes[k].parentNode.querySelector(".widget-label");
+      if (!label) continue;
+      boxes[k].setAttribute("role", "radiogroup");
+      boxes[k].setAttribute("aria-label", label.textContent);
+    }
+    var notes = document.querySelectorAll(".sectorwb-notes textarea:not([aria-label])");
+    for (var n = 0; n < notes.length; n++) {
+      var field = notes[n].closest(".sectorwb-field");
+      var question = field && field.querySelector(".widget-radio > .widget-label");
+      var said = notes[n].closest(".sectorwb-notes").querySelector(".widget-label");
+      if (question && said) {
+        notes[n].setAttribute("aria-label", said.textContent + ": " + question.textContent);
+      }
+    }
+  }
+
   new MutationObserver(function (records) {
     // The page's content is its main landmark (Voila's template names none).
     var cells = document.getElementById("rendered_cells");
     if (cells && !cells.hasAttribute("role")) cells.setAttribute("role", "main");
     followConflicts();
     followStatus();
+    nameGroups();
     for (var i = 0; i < records.length; i++) {
       var r = records[i];
       if (r.type === "attributes") {
