@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -142,13 +141,14 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 
 # Backslash-escaped so that no bracket in team text can open a link, an image or a
-# reference ("[x](javascript:...)", "![x](http://host/beacon)", "[x]: url"); angle
-# brackets (autolinks, HTML) are escaped as HTML. Everything else stays as typed.
-_MD_LINK = re.compile(r"([\\\[\]])")
+# reference ("[x](javascript:...)", "![x](http://host/beacon)", "[x]: url"), no "<"
+# an autolink or HTML ("<http://...>", "<script>") and no "&" an entity. Only those:
+# "café owners & chefs" and "LPN->RN" read as typed in the file itself.
+_MD_SYNTAX = re.compile(r"[\\\[\]]|<(?=[A-Za-z/!?])|&(?=#?\w+;)")
 
 
 def _md_escape(text: str) -> str:
-    return _MD_LINK.sub(r"\\\1", html.escape(text, quote=False))
+    return _MD_SYNTAX.sub(lambda m: "\\" + m.group(0), text)
 
 
 def md_text(text: str) -> str:
