@@ -446,10 +446,21 @@ class Worksheet(_Model):
         return self.short_title or self.title.split(":")[0]
 
     def progress(self, answers: dict[str, Any]) -> tuple[int, int]:
-        """(answered, total) questions, the action table counting as one."""
-        qs = self.questions()
+        """(answered, total) of the questions shown, the action table counting as
+        one: a question hidden by the answers above it is not asked."""
+        qs = self.shown(answers)
         done = sum(1 for q in qs if q.id in answers and q.is_answered(answers[q.id]))
         return done, len(qs)
+
+    def shown(self, answers: dict[str, Any]) -> list[Any]:
+        """The questions the page shows for these answers, in page order."""
+        visible: dict[str, Any] = {}  # a hidden question cannot show another
+        out = []
+        for q in self.questions():
+            if q.show_if is None or q.show_if.holds(visible):
+                visible[q.id] = answers.get(q.id)
+                out.append(q)
+        return out
 
     def pictures(self) -> list[tuple[Picture, Table]]:
         """Every picture in page order, with the table it draws."""

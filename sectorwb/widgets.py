@@ -169,14 +169,11 @@ class WorksheetForm(W.VBox):
     def _react(self, _change: Any = None) -> None:
         """Follow the answers: conditional questions, section order, warnings."""
         answers = self.answers()
-        visible: dict[str, Any] = {}  # a hidden question cannot show another
+        shown = {q.id for q in self.worksheet.shown(answers)}
         for q in self.worksheet.questions():
-            shown = q.show_if is None or q.show_if.holds(visible)
             if q.show_if is not None:
                 # Hidden, not cleared: the typed text is back when the question is.
-                self.fields[q.id].layout.display = None if shown else "none"
-            if shown:
-                visible[q.id] = answers[q.id]
+                self.fields[q.id].layout.display = None if q.id in shown else "none"
         order = self._section_order(answers)
         if order != self._order:
             self._order = order

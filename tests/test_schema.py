@@ -298,3 +298,19 @@ def test_models_are_frozen() -> None:
     q = QUESTION.validate_python(KIND_EXAMPLES[0][0])
     with pytest.raises(ValidationError):
         q.text = "changed"
+
+
+def test_progress_counts_only_the_questions_shown() -> None:
+    from sectorwb import content
+
+    ws = content.get("building_momentum")
+    hidden = [q for q in ws.questions() if q.show_if is not None]
+    assert hidden, "building_momentum has follow-up questions"
+    done, total = ws.progress({})
+    assert (done, total) == (0, len(ws.questions()) - len(hidden))
+    trigger = hidden[0].show_if
+    first = trigger.any_of[0]
+    answers = {first: {"answer": trigger.answer, "notes": ""}}
+    shown = ws.shown(answers)
+    assert hidden[0] in shown
+    assert ws.progress(answers) == (1, len(shown))

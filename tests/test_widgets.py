@@ -509,8 +509,8 @@ def test_download_escapes_the_team_name(
     assert '"q"' not in link  # the team's quotes cannot end an attribute
     _, data = _href_data(link)
     text = data.decode("utf-8")
-    assert "&lt;b&gt;Bold&lt;/b&gt;" in text
-    assert "<b>" not in text
+    assert "Team \\<b>Bold\\</b>" in text  # escaped as Markdown: never a tag
+    assert "<b>" not in text.replace("\\<b>", "")
 
 
 def test_download_buttons_cover_every_format(form: widgets.WorksheetForm) -> None:
