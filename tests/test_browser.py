@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from sectorwb import content, export
+from sectorwb.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.served, pytest.mark.slow]
 
@@ -515,3 +517,31 @@ def test_choice_questions_are_named_groups_and_notes_name_their_question(
         "es => es.map(e => e.getAttribute('aria-label'))"
     )
     assert len(names) == len(set(names)) and None not in names
+
+
+def test_printing_a_worksheet_prints_every_question_and_answer_in_full(
+    page: Any, voila_server: Any, team: str, tmp_path: Path
+) -> None:
+    """Chromium's own print to PDF (what "Print" in the browser does), read back."""
+    long = "\n".join(f"Line {i} of what employers said" for i in range(1, 41))
+    store = Store(voila_server.db_path)
+    store.save(team, SHEET_ID, {"sectors_agreed": {"answer": "Yes", "notes": long}})
+    store.close()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    open_worksheet(page, voila_server, team)
+    pdf = tmp_path / "printed.pdf"
+    page.pdf(path=str(pdf), format="Letter")
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "Line 1 of" in text and "Line 40 of what employers said" in text
+    for q in WORKSHEET.questions()[:-1]:
+        assert " ".join(q.text.split())[-40:] in text, q.id  # no line cut on the right
+    for preset in WORKSHEET.action_table.preset:
+        assert " ".join(preset.split()) in text  # a preset action in full, not its box
+    assert "All changes saved" in text  # the end of the form is there too
+    # The page itself is unchanged after printing.
+    assert page.locator(".sectorwb-print-text").count() == 0
+    expect(notes(page, "sectors_agreed")).to_have_value(long)

@@ -305,6 +305,31 @@
     }
   });
 
+  // Printing: a text box prints only what fits in it, so each box is printed as
+  // its text (the copies go when printing ends; the kernel never sees them).
+  window.addEventListener("beforeprint", function () {
+    var boxes = document.querySelectorAll(
+      ".sectorwb-page input[type=text], .sectorwb-page textarea, .sectorwb-page select"
+    );
+    for (var k = 0; k < boxes.length; k++) {
+      var box = boxes[k];
+      var copy = document.createElement("div");
+      copy.className = "sectorwb-print-text";
+      copy.textContent =
+        box.tagName === "SELECT"
+          ? (box.options[box.selectedIndex] || { text: "" }).text
+          : box.value;
+      box.classList.add("sectorwb-print-hidden");
+      box.parentNode.insertBefore(copy, box.nextSibling);
+    }
+  });
+  window.addEventListener("afterprint", function () {
+    var copies = document.querySelectorAll(".sectorwb-print-text");
+    for (var k = 0; k < copies.length; k++) copies[k].parentNode.removeChild(copies[k]);
+    var hidden = document.querySelectorAll(".sectorwb-print-hidden");
+    for (var n = 0; n < hidden.length; n++) hidden[n].classList.remove("sectorwb-print-hidden");
+  });
+
   // Registered before Voila's own handler, which shuts the page's kernel down on
   // every unload. While typing is unsaved, the browser asks before leaving and the
   // kernel is kept: it writes the change after its pause in typing either way.
