@@ -394,6 +394,22 @@ class Store:
             out.setdefault(ws, {})[q] = json.loads(v)
         return out
 
+    def latest_answers(self) -> dict[str, dict[str, dict[str, tuple[Any, str]]]]:
+        """Current answer of every question of every team (removed ones too), with
+        its save time: team -> worksheet -> question -> (value, saved_at). One query;
+        the GROUP BY walks the answers_by_sheet index, so it stays fast on a long
+        history (benchmarks/bench_collect.py)."""
+        with self._cursor() as conn:
+            rows = conn.execute(
+                "SELECT team, worksheet, question, value, saved_at FROM answers"
+                " WHERE id IN (SELECT MAX(id) FROM answers"
+                " GROUP BY team, worksheet, question)"
+            ).fetchall()
+        out: dict[str, dict[str, dict[str, tuple[Any, str]]]] = {}
+        for team, ws, q, v, at in rows:
+            out.setdefault(team, {}).setdefault(ws, {})[q] = (json.loads(v), at)
+        return out
+
     def history(
         self, team: str, worksheet: str, question: str
     ) -> list[tuple[str, Any]]:
