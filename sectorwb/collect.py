@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -17,8 +18,9 @@ from .export import (
     answer_text,
     to_csv,
     to_xlsx,
+    utf8,
 )
-from .packet import PACKET_DOWNLOADS, Answers
+from .packet import PACKET_DOWNLOADS, Answers, PacketDownload
 from .schema import Worksheet
 from .store import Store
 from .teams import file_slug
@@ -68,19 +70,43 @@ def collect_csv(sheets: Sequence[Worksheet], answers: Collected) -> bytes:
     return to_csv(LONG_COLUMNS, _long_rows(sheets, answers))
 
 
-def collect_zip(sheets: Sequence[Worksheet], answers: Collected) -> bytes:
+def collect_zip(
+    sheets: Sequence[Worksheet],
+    answers: Collected,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
     """A folder per team with its packet (Word, Markdown, Excel), built in memory.
-    Folder names are the teams' ASCII slugs, numbered when two teams share one."""
+    Folder names are the teams' ASCII slugs, numbered when two teams share one.
+
+    Its pictures make a packet take seconds, so ``progress(done, total)`` is told
+    after each team. A packet file that fails is replaced by a note saying so: one
+    team's odd answer must not cost the trainer everyone else's packets."""
     buf = io.BytesIO()
+    folders = _folders(list(answers))
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        for (team, saved), folder in zip(
-            answers.items(), _folders(list(answers)), strict=True
+        for done, ((team, saved), folder) in enumerate(
+            zip(answers.items(), folders, strict=True), start=1
         ):
             values = _values(saved)
             for spec in PACKET_DOWNLOADS:
-                data = spec.build(list(sheets), team, values)
-                archive.writestr(f"{folder}/{spec.filename(team)}", data)
+                name = f"{folder}/{spec.filename(team)}"
+                try:
+                    archive.writestr(name, spec.build(list(sheets), team, values))
+                except Exception as exc:  # noqa: BLE001 - the others still go in
+                    print(f"sectorwb: {name} failed: {exc!r}", file=sys.stderr)
+                    archive.writestr(f"{name}.NOT-MADE.txt", _not_made(spec, team, exc))
+            if progress is not None:
+                progress(done, len(folders))
     return buf.getvalue()
+
+
+def _not_made(spec: PacketDownload, team: str, exc: Exception) -> bytes:
+    return utf8(
+        f"The {spec.label} of team {team} could not be made "
+        f"({type(exc).__name__}: {exc}).\r\nIts answers are safe in the answer "
+        "database. Download the packet from the team's start page, or another "
+        "format from this folder.\r\n"
+    )
 
 
 def collect_downloads(
@@ -88,21 +114,25 @@ def collect_downloads(
     teams: Callable[[], Sequence[str]],
     name: str,
     sheets: Sequence[Worksheet],
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Collect]:
     """The console's three downloads. ``teams`` gives the team names to include, in
-    order, when a file is built; ``name`` (an ASCII slug, e.g. the Academy's) and
-    today's date begin every file name."""
+    order, when a file is built; ``name`` (e.g. the Academy's slug) and today's date
+    begin every file name; ``progress`` is told how far the ZIP is."""
     prefix = f"{file_slug(name)}-{dt.date.today().isoformat()}"
 
     def build(make: Callable[[Sequence[Worksheet], Collected], bytes]) -> Any:
         return lambda: make(sheets, gather(store, teams()))
+
+    def packets(s: Sequence[Worksheet], answers: Collected) -> bytes:
+        return collect_zip(s, answers, progress)
 
     return [
         Collect(
             f"{prefix}-next-steps-and-answers.xlsx", XLSX_MIME, build(collect_xlsx)
         ),
         Collect(f"{prefix}-answers.csv", "text/csv", build(collect_csv)),
-        Collect(f"{prefix}-team-packets.zip", "application/zip", build(collect_zip)),
+        Collect(f"{prefix}-team-packets.zip", "application/zip", build(packets)),
     ]
 
 

@@ -4,6 +4,7 @@ and the XLSX, CSV and ZIP hold both teams' work, safely, in the Academy's order.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import zipfile
 from datetime import UTC, datetime
@@ -223,4 +224,48 @@ def test_a_team_with_nothing_saved_still_gets_a_packet_and_no_rows(
     assert all(ws.max_row == 1 for ws in book.worksheets)  # headers only
     names = zipfile.ZipFile(io.BytesIO(collect.collect_zip(sheets, collected)))
     assert len(names.namelist()) == 3
+    store.close()
+
+
+def test_zip_tells_its_progress_team_by_team(tmp_path: Path) -> None:
+    store = Store(tmp_path / "answers.sqlite3")
+    names = ["Metro Health", "North County", "South Valley"]
+    seen: list[tuple[int, int]] = []
+    downloads = collect.collect_downloads(
+        store, lambda: names, "Denver", [content.get(LAUNCH)], lambda *p: seen.append(p)
+    )
+    downloads[2].build()
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    store.close()
+
+
+def test_a_packet_file_that_fails_leaves_a_note_and_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    # No real answer is known to fail a packet; a Word writer that raises stands in
+    # for the bug or character nobody has met yet.
+    def broken(*_args: object) -> bytes:
+        raise ValueError("All strings must be XML compatible")
+
+    word, *others = collect.PACKET_DOWNLOADS
+    monkeypatch.setattr(
+        collect, "PACKET_DOWNLOADS", (dataclasses.replace(word, build=broken), *others)
+    )
+    store = Store(tmp_path / "answers.sqlite3")
+    store.save(METRO, LAUNCH, {"target_sector": "Health care"})
+    data = collect.collect_zip([content.get(LAUNCH)], collect.gather(store, [METRO]))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    base = "metro-health/team-packet-metro-health"
+    assert sorted(archive.namelist()) == [
+        f"{base}.docx.NOT-MADE.txt",
+        f"{base}.md",
+        f"{base}.xlsx",
+    ]
+    note = archive.read(f"{base}.docx.NOT-MADE.txt").decode()
+    assert "Team packet (Word) of team Metro Health could not be made" in note
+    assert "answers are safe" in note and "XML compatible" in note
+    assert "Health care" in archive.read(f"{base}.md").decode()
+    assert (
+        "metro-health/team-packet-metro-health.docx failed" in capsys.readouterr().err
+    )
     store.close()

@@ -1,0 +1,112 @@
+"""Benchmark the trainer's collect downloads on a full Academy: 40 teams x every
+worksheet, ~100,000 answer rows of history. (a) ``Store.latest_answers`` (one
+query) against the per-team ``Store.all_answers`` loop it replaces, on the same
+file; (b) building the XLSX, the CSV and the packet ZIP from it.
+
+Run from the repository root: ``.venv/bin/python benchmarks/bench_collect.py``.
+Prints a summary table and writes every raw sample to ``benchmarks/out/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _report import Row, median, ratio, run_report, save_raw, table
+
+from sectorwb import collect, content
+from sectorwb.schema import ItemList, MultiChoice, Table, YesNo
+from sectorwb.store import Store
+
+TEAMS = 40
+
+
+def _value(question: Any, n: int) -> Any:
+    """A short answer of the question's kind, different every round."""
+    if isinstance(question, Table):
+        return [{c: f"{c} {n}.{i}" for c in question.columns} for i in range(3)]
+    if isinstance(question, YesNo):
+        return {"answer": "Yes", "notes": f"notes {n}"}
+    if isinstance(question, MultiChoice):
+        return question.options[:2]
+    if isinstance(question, ItemList):
+        return [f"item {n}.{i}" for i in range(3)]
+    return f"answer {n}"
+
+
+def fill(store: Store, rows: int) -> int:
+    """About ``rows`` answer rows: round after round, every team saves every
+    question of every worksheet (so most rows are history, as after a long day)."""
+    sheets = content.worksheets()
+    n = 0
+    while n < rows:
+        for t in range(TEAMS):
+            for ws in sheets:
+                questions = [q for s in ws.sections for q in s.questions]
+                questions.append(ws.action_table.as_question())
+                store.save(
+                    f"Team {t:02d}", ws.id, {q.id: _value(q, n) for q in questions}
+                )
+                n += len(questions)
+    return n
+
+
+def _timed(fn: Any, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--no-zip", action="store_true", help="skip the ZIP (minutes: pictures)"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "answers.sqlite3")
+        filled = fill(store, args.rows)
+        teams = [f"Team {t:02d}" for t in range(TEAMS)]
+        one = _timed(store.latest_answers, args.repeat)
+        loop = _timed(lambda: [store.all_answers(t) for t in teams], args.repeat)
+        sheets = content.worksheets()
+        collected = collect.gather(store, teams)
+        builds = {
+            name: _timed(lambda make=make: make(sheets, collected), 1)[0]
+            for name, make in (
+                ("XLSX", collect.collect_xlsx),
+                ("CSV", collect.collect_csv),
+                *([] if args.no_zip else [("ZIP", collect.collect_zip)]),
+            )
+        }
+        store.close()
+    rows = [
+        Row(
+            f"(a) Store.latest_answers, {filled:,} rows, median of {args.repeat}",
+            median(one),
+            median(loop),
+            "ms",
+            "≤ 1.0×",
+            ratio(median(one), median(loop)) <= 1.0,
+        ),
+        *(
+            Row(f"(b) build the {name} for {TEAMS} teams", ms / 1000, None, "s")
+            for name, ms in builds.items()
+        ),
+    ]
+    print(table(rows))
+    raw = {"latest_answers_ms": one, "all_answers_loop_ms": loop, "build_ms": builds}
+    path = save_raw("collect", run_report(args, rows, raw, rows_filled=filled))
+    print(f"raw samples: {path}")
+
+
+if __name__ == "__main__":
+    main()
