@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import shutil
+import subprocess
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +16,7 @@ import docx
 import openpyxl
 import pytest
 
-from sectorwb import academy, collect, config, content
+from sectorwb import academy, collect, config, content, handouts
 from sectorwb.store import Store
 
 METRO = "Metro Health"
@@ -269,3 +271,24 @@ def test_a_packet_file_that_fails_leaves_a_note_and_the_rest(
         "metro-health/team-packet-metro-health.docx failed" in capsys.readouterr().err
     )
     store.close()
+
+
+@pytest.mark.slow
+def test_collected_xlsx_renders_in_libreoffice_calc(
+    made: academy.Academy, tmp_path: Path
+) -> None:
+    if not (shutil.which("localc") and shutil.which("pdftotext")):
+        pytest.skip(
+            "LibreOffice Calc or pdftotext is not installed, so the collected XLSX is "
+            "not rendered here: sudo apt-get install -y libreoffice-calc "
+            "poppler-utils (.ci/run does)"
+        )
+    xlsx = tmp_path / "collected.xlsx"
+    xlsx.write_bytes(_downloads(made)["xlsx"].build())
+    [pdf] = handouts.to_pdf([xlsx], tmp_path)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Visit employers" in text and EQUIPE in text and "Front Range" in text
+    assert "HYPERLINK" in text  # shown as typed: a formula would show "click"
+    assert "click" not in text.replace('"click"', "")
