@@ -81,7 +81,7 @@ def collect_zip(
     Its pictures make a packet take seconds, so ``progress(done, total)`` is told
     after each team. A packet file that fails is replaced by a note saying so: one
     team's odd answer must not cost the trainer everyone else's packets."""
-    buf = io.BytesIO()
+    buf, every = io.BytesIO(), list(sheets)
     folders = _folders(list(answers))
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         for done, ((team, saved), folder) in enumerate(
@@ -91,22 +91,13 @@ def collect_zip(
             for spec in PACKET_DOWNLOADS:
                 name = f"{folder}/{spec.filename(team)}"
                 try:
-                    archive.writestr(name, spec.build(list(sheets), team, values))
+                    archive.writestr(name, spec.build(every, team, values))
                 except Exception as exc:  # noqa: BLE001 - the others still go in
                     print(f"sectorwb: {name} failed: {exc!r}", file=sys.stderr)
                     archive.writestr(f"{name}.NOT-MADE.txt", _not_made(spec, team, exc))
             if progress is not None:
                 progress(done, len(folders))
     return buf.getvalue()
-
-
-def _not_made(spec: PacketDownload, team: str, exc: Exception) -> bytes:
-    return utf8(
-        f"The {spec.label} of team {team} could not be made "
-        f"({type(exc).__name__}: {exc}).\r\nIts answers are safe in the answer "
-        "database. Download the packet from the team's start page, or another "
-        "format from this folder.\r\n"
-    )
 
 
 def collect_downloads(
@@ -121,7 +112,9 @@ def collect_downloads(
     begin every file name; ``progress`` is told how far the ZIP is."""
     prefix = f"{file_slug(name)}-{dt.date.today().isoformat()}"
 
-    def build(make: Callable[[Sequence[Worksheet], Collected], bytes]) -> Any:
+    def build(
+        make: Callable[[Sequence[Worksheet], Collected], bytes],
+    ) -> Callable[[], bytes]:
         return lambda: make(sheets, gather(store, teams()))
 
     def packets(s: Sequence[Worksheet], answers: Collected) -> bytes:
@@ -166,7 +159,7 @@ def _long_rows(sheets: Sequence[Worksheet], answers: Collected) -> Rows:
             rows = answer_rows(ws, values)
             rows.append([table.text, table.text, answer_text(table, typed)])
             for q, row in zip(questions, rows, strict=True):
-                if q.is_answered(values.get(q.id)):
+                if row[-1] and q.is_answered(values.get(q.id)):
                     out.append([team, ws.title, *row, _utc(saved[ws.id][q.id][1])])
     return out
 
@@ -184,6 +177,15 @@ def _folders(teams: list[str]) -> list[str]:
         used.add(folder)
         out.append(folder)
     return out
+
+
+def _not_made(spec: PacketDownload, team: str, exc: Exception) -> bytes:
+    return utf8(
+        f"The {spec.label} of team {team} could not be made "
+        f"({type(exc).__name__}: {exc}).\r\nIts answers are safe in the answer "
+        "database. Download the packet from the team's start page, or another "
+        "format from this folder.\r\n"
+    )
 
 
 def _utc(saved_at: str) -> str:
