@@ -16,12 +16,13 @@ import ipywidgets as W
 from IPython.display import display
 
 from . import academy, config, content, handouts, presence, teams
+from .downloads import Downloads, FileData
 from .errors import SectorwbError, TeamLinkError
 from .packet import PACKET_DOWNLOADS, PacketDownload
 from .store import Store
 from .teams import START_NOTEBOOK
 from .ui import lean, message, shared_layout, style, text_block
-from .widgets import Downloads, FileData, WorksheetForm
+from .widgets import WorksheetForm
 
 
 def notebook_name(worksheet_id: str) -> str:

@@ -14,11 +14,11 @@ from IPython.display import display
 from . import academy, cards, collect, config, content, live, presence, teams, wall
 from .app import Page, guard, query_string
 from .console_teams import TeamChanges
+from .downloads import Downloads
 from .errors import SectorwbError
 from .schema import Worksheet
 from .store import Row, Store, TeamRecord
 from .ui import lean, message, shared_layout, text_block
-from .widgets import Downloads
 
 REFRESH_S = live.POLL_S  # as soon as a second laptop of the team would see a save
 
@@ -132,7 +132,7 @@ class Console(W.VBox):
                 W.VBox([self.grid, self.opener]),
                 _projector(W.HBox([self.report_team, self.report_sheet]), self.report),
                 _projector(self.wall_choice, self.wall),
-                Downloads(collect.collect_downloads(self._collected), "Collect"),
+                self._collect(),
                 W.VBox([self.links, self.changes, self._cards()]),
             ],
             titles=(
@@ -208,15 +208,6 @@ class Console(W.VBox):
         rows = self._latest.get(team, {}).get(worksheet, {})
         return {q: row.value for q, row in rows.items()}
 
-    def _collected(
-        self,
-    ) -> tuple[list[Worksheet], dict[str, dict[str, dict[str, Row]]]]:
-        """What the downloads hold: every active team's current answers, read fresh."""
-        self.refresh()
-        return self.sheets, {
-            t.name: self._latest.get(t.name, {}) for t in self._active()
-        }
-
     # -- drawing ------------------------------------------------------------------
     def _team_options(self) -> None:
         names = [t.name for t in self._active()]
@@ -285,6 +276,33 @@ class Console(W.VBox):
             '<table class="sectorwb-worksheets"><thead><tr><th>Team</th><th>Code</th>'
             f"<th>Link</th></tr></thead><tbody>{rows}</tbody></table>"
         )
+
+    def _collect(self) -> Downloads:
+        """Every team's tables and answers, read when a button is clicked."""
+        labels = {
+            "xlsx": "Next steps and every answer (Excel)",
+            "csv": "Every answer (CSV)",
+            "zip": "Every team's packet (ZIP of Word, Markdown, Excel)",
+        }
+
+        def progress(done: int, total: int) -> None:
+            box.say(f"Making every team's packet: {done} of {total} teams done…")
+
+        files = collect.collect_downloads(
+            self.store,
+            lambda: [t.name for t in self.served.teams(counts=False)],
+            self.served.slug,
+            self.sheets,
+            progress,
+        )
+        box = Downloads(
+            [
+                (labels[f.filename.rsplit(".", 1)[1]], lambda f=f: (*f[:2], f.build()))
+                for f in files
+            ],
+            title="Collect: every team's next steps and answers",
+        )
+        return box
 
     def _cards(self) -> Downloads:
         return Downloads(

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import atexit
-import base64
 import datetime as dt
 import html
-import sys
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as W
 
 from . import export, live
+from .downloads import Downloads, FileData
 from .errors import (
     AnswerTooLargeError,
     ConcurrentSaveError,
@@ -24,7 +22,6 @@ from .schema import Section, Worksheet
 from .store import Change, Store
 from .ui import Later, lean, message, shared_layout, text_block, text_html
 
-FileData = tuple[str, str, bytes]  # file name, MIME type, content
 SAVE_DELAY_S = 0.6  # wait for a pause in typing before writing
 RETRY_DELAY_S = 5.0  # after a failed save (database locked, ...)
 SAVE_TRIES = 5  # each retry means another laptop saved in between: rare
@@ -368,69 +365,4 @@ class WorksheetForm(W.VBox):
         return (
             f"Too long to save: {names}. Shorten it and it saves. Your other answers "
             "and the earlier saved version are kept."
-        )
-
-
-class Downloads(W.VBox):
-    """Buttons that build a file; it then downloads in the browser from a data: link
-    (Voila serves no files, and the file must reach the team's laptop).
-
-    Each choice is a label and a function returning (file name, MIME type, bytes).
-    """
-
-    def __init__(
-        self,
-        choices: Sequence[tuple[str, Callable[[], FileData]]],
-        title: str = "Download",
-    ):
-        link = lean(W.HTML)
-        buttons = []
-        for label, make in choices:
-            button = lean(W.Button, description=label, icon="download")
-            button.on_click(
-                lambda _b, make=make, label=label: self.prepare(make, label)
-            )
-            buttons.append(button)
-        head = text_html(title, "sectorwb-h2", "h2") + text_html(
-            "Click a format: the file is made and your browser saves it."
-        )
-        # Parts before the comm opens: one message instead of three, as in fields.
-        super().__init__(
-            [
-                lean(W.HTML, value=head),
-                lean(
-                    W.HBox, layout=shared_layout(flex_flow="row wrap"), children=buttons
-                ),
-                link,
-            ],
-            layout=shared_layout(),
-            _dom_classes=("sectorwb-downloads",),
-        )
-        self._link = link
-        self._made = 0
-
-    def prepare(self, make: Callable[[], FileData], label: str = "file") -> None:
-        """Build one file and show its link, or say on the page why it failed."""
-        try:
-            name, mime, data = make()
-        except SectorwbError as exc:
-            self._link.value = message(str(exc), "warning").value
-            return
-        except Exception as exc:  # noqa: BLE001 - a failed file must say so, not vanish
-            print(f"sectorwb: download {label!r} failed: {exc!r}", file=sys.stderr)
-            self._link.value = message(
-                f"The {label} file could not be made. Your answers are safe: they "
-                "are saved as you type, and making a file never changes them. Try "
-                "the button again; if it fails again, download another format and "
-                f"tell the trainer ({type(exc).__name__}: {exc})."
-            ).value
-            return
-        href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-        self._made += 1  # a new value each time: the same file twice saves twice
-        # The page script clicks a new link once (one click downloads); the link
-        # stays for a browser that blocked it, and the line is announced.
-        self._link.value = (
-            f'<p class="sectorwb-ready" role="status">{html.escape(name)} is ready. '
-            f'<a class="sectorwb-file" download="{html.escape(name)}" href="{href}" '
-            f'data-sectorwb-auto="{self._made}">Save {html.escape(name)}</a></p>'
         )

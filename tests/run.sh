@@ -25,14 +25,16 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root_apt chromium
 fi
 
-# The PDF handout test needs LibreOffice and poppler; without them it is skipped (the
-# Word handouts are still tested), so only root installs them here.
-if ! command -v soffice >/dev/null || ! command -v pdfinfo >/dev/null; then
+# The PDF handout test and the collected-XLSX rendering need LibreOffice (Writer, Calc)
+# and poppler; without them they are skipped (the Word and Excel files are still
+# tested), so only root installs them here.
+if ! command -v soffice >/dev/null || ! command -v localc >/dev/null \
+  || ! command -v pdfinfo >/dev/null; then
   if [ "$(id -u)" -eq 0 ]; then
-    as_root_apt libreoffice-writer poppler-utils
+    as_root_apt libreoffice-writer libreoffice-calc poppler-utils
   else
-    say "LibreOffice or poppler-utils missing: the PDF handout test will be skipped"
-    say "  sudo apt-get install -y libreoffice-writer poppler-utils"
+    say "LibreOffice or poppler-utils missing: the PDF tests will be skipped"
+    say "  sudo apt-get install -y libreoffice-writer libreoffice-calc poppler-utils"
   fi
 fi
 
