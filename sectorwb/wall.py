@@ -106,9 +106,10 @@ def wall_html(
             )
     waiting = [t for t in answers if t not in shown]
     many = " sectorwb-wall-many" if len(answers) > MANY_TEAMS else ""
+    verb = "Nothing to draw" if choice.picture else "No answer"
     return (
         f'<div class="sectorwb-wall{many}">{heading}{body}'
-        f"{_waiting(waiting, len(answers))}</div>"
+        f"{_waiting(waiting, len(answers), verb)}</div>"
     )
 
 
@@ -201,17 +202,20 @@ def _team_table(table: Table, shown: Mapping[str, Any]) -> str:
     return _table_html(["Team", *table.columns], rows, "sectorwb-wall-table")
 
 
-def _waiting(teams: list[str], total: int) -> str:
+def _waiting(teams: list[str], total: int, verb: str) -> str:
+    """The teams with nothing on the wall yet, named in one line."""
+    if not total:
+        return '<p class="sectorwb-wall-none">This Academy has no teams yet.</p>'
     if not teams:
-        return f'<p class="sectorwb-wall-all">All {total} teams have answered.</p>'
+        return f'<p class="sectorwb-wall-all">Every team is on the wall ({total}).</p>'
     if len(teams) == total:
         return (
-            '<p class="sectorwb-wall-none">No team has answered yet; answers appear '
-            "here as teams type.</p>"
+            f'<p class="sectorwb-wall-none">{verb} from any team yet; it appears here '
+            "as teams type.</p>"
         )
     names = " · ".join(f"<span>{_esc(t)}</span>" for t in teams)
     return (
-        f'<p class="sectorwb-wall-waiting">No answer yet ({len(teams)} of {total}): '
+        f'<p class="sectorwb-wall-waiting">{verb} yet ({len(teams)} of {total}): '
         f"{names}</p>"
     )
 
@@ -230,6 +234,8 @@ def report_out_html(ws: Worksheet, team: str, answers: Mapping[str, Any]) -> str
             for q in section.questions
             if not q.show_if or q.show_if.holds(dict(answers))
         ]
+        if not section.questions:
+            continue  # the manual's text or a chart: nothing a team typed
         if not any(q.is_answered(answers.get(q.id)) for q in shown):
             untouched.append(section.title)
             continue
