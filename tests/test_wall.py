@@ -422,3 +422,91 @@ def test_the_wall_stylesheet_reaches_the_page_with_the_house_css() -> None:
     assert css.startswith("<style>") and ".sectorwb-page" in css
     assert ".sectorwb-wall-card" in css and ".sectorwb-report" in css
     assert ".sectorwb-wall-card" not in ui.style().value  # worksheet pages skip it
+
+
+# -- on the projector ------------------------------------------------------------------
+# ipywidgets 8's rules for the HTML widget the console shows these in: a flex row whose
+# content box has a fixed 28 px line height (the views must set their own).
+WIDGET_CSS = """
+.widget-html { display: flex; flex-direction: row; align-items: baseline; }
+.widget-html > .widget-html-content {
+  align-self: stretch; flex-grow: 1; flex-shrink: 1; line-height: 28px;
+  position: relative;
+}
+"""
+LONG_WORD = "https://example.org/" + "very-long-unbroken-link-text" * 12
+
+# Every element outside the pictures: does it stick out sideways, is its own text
+# at least 22 px, does a line of it have room?
+MEASURE = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = {scroll: document.documentElement.scrollWidth, width, wide: [],
+               small: [], cramped: [], lefts: new Set()};
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('svg')) continue;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    const name = el.tagName + '.' + el.className;
+    if (box.right > width + 0.5 ||
+        (style.display !== 'inline' && el.scrollWidth > el.clientWidth + 1)) {
+      out.wide.push(name);
+    }
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.data.trim());
+    if (own && parseFloat(style.fontSize) < 22) out.small.push(name + ' ' + style.fontSize);
+    if (own && parseFloat(style.lineHeight) < parseFloat(style.fontSize)) {
+      out.cramped.push(name + ' ' + style.lineHeight);
+    }
+    if (el.matches('.sectorwb-wall-card')) out.lefts.add(Math.round(box.left));
+  }
+  out.columns = out.lefts.size;
+  delete out.lefts;
+  return out;
+}"""
+
+
+def _projector_views() -> dict[str, tuple[str, int]]:
+    """The views a trainer puts on the wall, and the card columns each should have."""
+    ws = content.get(MTK)
+    long_name = "Tri-County Workforce Development and Economic Partnership Board"[:60]
+    teams = _teams(ws, 39) | {long_name: full(ws, long_name)}
+    for answers in list(teams.values())[::7]:
+        answers["we_say"] = [LONG_WORD, "Deep pockets and short arms."]
+        answers["tables"][0]["Purpose"] = LONG_WORD
+    few = dict(list(teams.items())[:3])
+    return {
+        "report": (wall.report_out_html(ws, long_name, teams[long_name]), 0),
+        "wall of 40": (wall.wall_html(ws, wall.WallChoice(MTK, "we_say"), teams), 4),
+        "table of 40": (wall.wall_html(ws, wall.WallChoice(MTK, "tables"), teams), 0),
+        "wall of 3": (wall.wall_html(ws, wall.WallChoice(MTK, "we_say"), few), 3),
+        "pictures": (
+            wall.wall_html(
+                ws, wall.WallChoice(MTK, "employer_journey", "journey_map"), few
+            ),
+            2,
+        ),
+    }
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_views_fit_a_projector_in_large_type(browser: Any) -> None:
+    css = ui.style(wall.STYLESHEET).value  # the very element the console puts on a page
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        for name, (markup, columns) in _projector_views().items():
+            page.set_content(
+                f"<!DOCTYPE html><html><head><style>{WIDGET_CSS}</style>{css}</head>"
+                '<body><div class="widget-html"><div class="widget-html-content">'
+                f"{markup}</div></div></body></html>"
+            )
+            seen = page.evaluate(MEASURE)
+            assert seen["scroll"] <= seen["width"] == 1366, name
+            assert seen["wide"] == [], name
+            assert seen["small"] == [], name
+            assert seen["cramped"] == [], name
+            assert seen["columns"] == columns, name
+            body = page.locator(".sectorwb-report, .sectorwb-wall").first
+            size = body.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+            assert size >= 22, name
+    finally:
+        page.close()
