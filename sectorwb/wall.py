@@ -4,10 +4,10 @@ question across every team (the room wall), as HTML strings with no inputs."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 import json
-from collections import Counter
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,7 @@ from .schema import (
 )
 
 STYLESHEET = "wall.css"  # the classes used here; ``ui.style(STYLESHEET)`` adds it
+DRAWING_CLASS = "sectorwb-wall-drawing"  # a picture not drawn yet (see wall_html)
 MANY_TEAMS = 12  # past this, cards get narrower and type a little smaller
 # Dropdown labels: long enough to tell questions apart, short enough for one line.
 _LABEL_CHARS = {"worksheet": 34, "section": 30, "question": 60}
@@ -82,17 +83,32 @@ def _short(text: str, part: str) -> str:
 
 # -- the room wall -------------------------------------------------------------------------
 def wall_html(
-    ws: Worksheet, choice: WallChoice, answers_by_team: Mapping[str, Mapping[str, Any]]
+    ws: Worksheet,
+    choice: WallChoice,
+    answers_by_team: Mapping[str, Mapping[str, Any]],
+    draw_for_s: float | None = None,
 ) -> str:
     """The question's full text, then every team's answer in large type, teams in the
     given order and those with nothing to show named last. A table is one table of
-    every team's rows with a Team column; a picture is every team's picture."""
+    every team's rows with a Team column; a picture is every team's picture.
+
+    Pictures take tenths of a second each to draw the first time: with
+    ``draw_for_s``, drawing stops after that long and the teams not drawn yet get a
+    "Drawing…" card (``DRAWING_CLASS``); the next call draws more."""
     question = _question(ws, choice)
     answers = {team: a.get(question.id) for team, a in answers_by_team.items()}
     if choice.picture:
         picture = _picture_of(ws, choice)
-        drawn = {t: _drawn(picture, question, v) for t, v in answers.items()}
-        shown = {t: svg for t, svg in drawn.items() if svg}
+        until = None if draw_for_s is None else time.monotonic() + draw_for_s
+        shown = {}
+        for team, value in answers.items():
+            drawn = _drawn(
+                picture, question, value, until is None or time.monotonic() < until
+            )
+            if drawn is None:
+                shown[team] = f'<p class="{DRAWING_CLASS}">Drawing…</p>'
+            elif drawn:
+                shown[team] = drawn
         heading = _heading(ws, choice, picture.title, f"Drawn from: {question.text}")
         body = _cards(shown, lambda svg: svg, "sectorwb-wall-pictures")
     else:
@@ -158,9 +174,7 @@ def _heading(ws: Worksheet, choice: WallChoice, text: str, help_text: str) -> st
     return out
 
 
-def _cards(
-    shown: Mapping[str, Any], render: Any, extra: str = "sectorwb-wall-texts"
-) -> str:
+def _cards(shown: Mapping[str, Any], render: Any, extra: str = "") -> str:
     if not shown:
         return ""
     cards = "".join(
@@ -348,23 +362,27 @@ def _esc(text: str) -> str:
 
 
 # -- pictures ------------------------------------------------------------------------------
-def _drawn(picture: Picture, table: Table, value: Any) -> str:
-    """The picture of a team's table as inline SVG, or "" when it has nothing to show."""
+# One drawing costs 0.3-0.6 s of kernel CPU (vl-convert), and the wall is redrawn every
+# few seconds: each drawing is kept, by what it was drawn from, until the rows change.
+_DRAWINGS: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+_KEEP_DRAWINGS = 256  # every picture of 40 teams on a few worksheets, ~25 kB each
+
+
+def _drawn(picture: Picture, table: Table, value: Any, draw: bool = True) -> str | None:
+    """The picture of a team's table as inline SVG, "" when it has nothing to show,
+    None when it is not drawn yet and ``draw`` is false."""
     if not table.is_answered(value):
         return ""
-    return _drawn_cached(
-        picture.model_dump_json(), table.model_dump_json(), json.dumps(value)
-    )
-
-
-# A wall of 40 pictures is redrawn every few seconds, and one drawing costs tenths of
-# a second: keep each drawing until its rows change.
-@functools.lru_cache(maxsize=256)
-def _drawn_cached(picture_json: str, table_json: str, value_json: str) -> str:
+    key = (picture.model_dump_json(), table.model_dump_json(), json.dumps(value))
+    if key in _DRAWINGS:
+        _DRAWINGS.move_to_end(key)
+        return _DRAWINGS[key]
+    if not draw:
+        return None
     from .pictures import drawing, picture_html  # altair only where pictures are
 
-    picture = Picture.model_validate_json(picture_json)
-    shown = drawing(
-        picture, Table.model_validate_json(table_json), json.loads(value_json)
-    )
-    return "" if shown.empty else picture_html(picture, shown)
+    shown = drawing(picture, table, value)
+    _DRAWINGS[key] = "" if shown.empty else picture_html(picture, shown)
+    if len(_DRAWINGS) > _KEEP_DRAWINGS:
+        _DRAWINGS.popitem(last=False)
+    return _DRAWINGS[key]

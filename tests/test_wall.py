@@ -3,6 +3,7 @@ every question kind on the real worksheets, read back as a browser would parse t
 
 from __future__ import annotations
 
+import uuid
 from html.parser import HTMLParser
 from typing import Any
 
@@ -371,6 +372,22 @@ def test_wall_of_a_picture_shows_every_teams_picture() -> None:
     assert "Team 02 Businesses or" in markup  # each card draws its own team's rows
     assert "<script" not in markup and "onerror=" not in markup.replace("&", "")
     assert "Nothing to draw yet (2 of 4): Team 01 · Blank" in page.text
+
+
+def test_a_picture_wall_draws_within_its_time_and_keeps_what_it_drew() -> None:
+    # A drawing takes tenths of a second: the console gives each refresh a budget,
+    # and the pictures not drawn yet say so until a later refresh draws them.
+    ws = content.get(MTK)
+    teams = {f"Budget {i} {uuid.uuid4().hex[:6]}": {} for i in range(3)}
+    teams = {t: full(ws, t) for t in teams}
+    choice = wall.WallChoice(MTK, "tables", "tables")
+    first = parse(wall.wall_html(ws, choice, teams, draw_for_s=0))
+    assert first.count("svg") == 0
+    assert first.cells("p", wall.DRAWING_CLASS) == ["Drawing…"] * 3
+    assert first.cells("h3") == list(teams)  # every team has its card already
+    assert parse(wall.wall_html(ws, choice, teams)).count("svg") == 3
+    again = parse(wall.wall_html(ws, choice, teams, draw_for_s=0))
+    assert again.count("svg") == 3 and not again.cells("p", wall.DRAWING_CLASS)
 
 
 def test_hostile_team_names_are_text_everywhere() -> None:
