@@ -241,15 +241,13 @@ def report_out_html(ws: Worksheet, team: str, answers: Mapping[str, Any]) -> str
     the section's pictures, the next steps; sections with nothing typed are named
     in one line at the end."""
     parts, untouched = [], []
-    action = ws.action_table
+    action, saved = ws.action_table, dict(answers)
     for section in ws.sections:
-        shown = [
-            q
-            for q in section.questions
-            if not q.show_if or q.show_if.holds(dict(answers))
-        ]
         if not section.questions:
             continue  # the manual's text or a chart: nothing a team typed
+        shown = [
+            q for q in section.questions if not q.show_if or q.show_if.holds(saved)
+        ]
         if not any(q.is_answered(answers.get(q.id)) for q in shown):
             untouched.append(section.title)
             continue
@@ -304,7 +302,7 @@ def _answer_html(question: Any, value: Any) -> str:
         return _table_html(question.columns, rows, "sectorwb-answer-table")
     if isinstance(question, YesNo):
         answer, notes = value.get("answer"), str(value.get("notes") or "").strip()
-        out = f'<p class="sectorwb-yesno">{_esc(answer)}</p>' if answer else ""
+        out = f'<p class="sectorwb-yesno">{_esc(str(answer))}</p>' if answer else ""
         return out + (_text(notes) if notes else "")
     if isinstance(question, ItemList | MultiChoice):
         items = "".join(f"<li>{_lines(i)}</li>" for i in question.items(value))
