@@ -41,13 +41,16 @@ def query_string() -> str:
 
 
 class Page(W.VBox):
-    """The page frame: house style, a team line, notices, then the body."""
+    """The page frame: house style (and ``stylesheets`` of its own), a team line,
+    notices, then the body."""
 
-    def __init__(self) -> None:
+    def __init__(self, *stylesheets: str) -> None:
         parts = lean(W.HTML), lean(W.VBox), lean(W.VBox)
         # Parts before the comm opens: one message instead of three (see fields).
         super().__init__(
-            [style(), *parts], layout=shared_layout(), _dom_classes=("sectorwb-page",)
+            [style(*stylesheets), *parts],
+            layout=shared_layout(),
+            _dom_classes=("sectorwb-page",),
         )
         self.team_line, self.notices, self.body = parts
 

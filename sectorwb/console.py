@@ -21,12 +21,13 @@ from .store import Row, Store, TeamRecord
 from .ui import lean, message, shared_layout, text_block
 
 REFRESH_S = live.POLL_S  # as soon as a second laptop of the team would see a save
+WALL_DRAW_S = 1.0
 
 
 def show_console() -> None:
     """The trainer console of the Academy this server serves; the trainer key comes
     from the link (``?key=``) or is asked for. A wrong key shows nothing of any team."""
-    page = Page()
+    page = Page(wall.STYLESHEET)
     page.add_class("sectorwb-console-page")
     display(page)
     guard(page, lambda: _show_console(page))
@@ -101,6 +102,7 @@ class Console(W.VBox):
         self._teams: list[TeamRecord] = []
         self._team_key: list[tuple[str, str | None]] | None = None  # None: not read
         self._open: dict[str, int] = {}
+        self._wall_pending = False  # pictures of the wall still to draw
 
         self.status = lean(W.HTML)
         self.grid = lean(W.HTML)
@@ -189,7 +191,7 @@ class Console(W.VBox):
         self.links.value = self._links_html()
         if self.report_sheet.value in changed:
             self._draw_report()
-        if self._wall_sheet() in changed:
+        if self._wall_sheet() in changed or self._wall_pending:
             self._draw_wall()
         self.status.value = (
             f'<p class="sectorwb-help">{len(self._active())} teams · refreshes every '
@@ -319,16 +321,18 @@ class Console(W.VBox):
 
     def _wall_sheet(self) -> str | None:
         choice = self.wall_choice.value
-        return wall.choice_worksheet(choice) if choice is not None else None
+        return choice.worksheet if choice is not None else None
 
     def _draw_wall(self) -> None:
         choice = self.wall_choice.value
         if choice is None:
             self.wall.value = ""
             return
-        ws = self._by_id[wall.choice_worksheet(choice)]
+        ws = self._by_id[choice.worksheet]
         by_team = {t.name: self._answers(t.name, ws.id) for t in self._active()}
-        self.wall.value = wall.wall_html(ws, choice, by_team)
+        # Pictures are drawn a second's worth per refresh: the grid must keep up.
+        self.wall.value = wall.wall_html(ws, choice, by_team, draw_for_s=WALL_DRAW_S)
+        self._wall_pending = wall.DRAWING_CLASS in self.wall.value
 
     def _open_cell(self, change: dict[str, Any]) -> None:
         """A click on a grid cell: that team's worksheet on the Report-out tab."""

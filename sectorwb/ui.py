@@ -37,9 +37,11 @@ def lean(cls: type, layout: W.Layout | None = None, **kwargs: Any) -> Any:
     return cls(layout=layout or shared_layout(), **kwargs)
 
 
-def style() -> W.HTML:
-    """The house CSS, injected once per page as a style element."""
-    css = resources.files("sectorwb").joinpath("sectorwb.css").read_text()
+def style(*more: str) -> W.HTML:
+    """The house CSS, and the package's stylesheets named in ``more`` (e.g.
+    ``wall.STYLESHEET``), injected once per page as a style element."""
+    package = resources.files("sectorwb")
+    css = "\n".join(package.joinpath(n).read_text() for n in ("sectorwb.css", *more))
     return lean(W.HTML, shared_layout(display="none"), value=f"<style>{css}</style>")
 
 

@@ -85,7 +85,7 @@ def _wall_label(question: str) -> str:
     return next(
         label
         for label, choice in wall.wall_choices(content.worksheets())
-        if wall.choice_worksheet(choice) == SHEET_ID and question in str(choice)
+        if choice == wall.WallChoice(SHEET_ID, question)
     )
 
 
