@@ -97,6 +97,12 @@ _MIGRATIONS = (
         " public_url TEXT NOT NULL, created_at TEXT NOT NULL,"
         " key_salt TEXT NOT NULL, key_hash TEXT NOT NULL)",
     ),
+    # 2: an Academy's own list of local organisations, offered on its pages instead
+    # of its region's; in the file, so that a backup and restore carry it.
+    (
+        "CREATE TABLE organisations ("
+        " position INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT)",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -474,6 +480,22 @@ class Store:
                 " FROM academy"
             ).fetchone()
         return AcademyRecord(*row) if row else None
+
+    def organisations(self) -> list[tuple[str, str | None]]:
+        """The Academy's own (name, kind) list, in its order; empty if none."""
+        with self._cursor() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < 2:
+                return []  # an older file opened read-only: no list in it
+            query = "SELECT name, kind FROM organisations ORDER BY position"
+            return [(name, kind) for name, kind in conn.execute(query)]
+
+    def set_organisations(self, found: Sequence[tuple[str, str | None]]) -> None:
+        """Replace the Academy's list of (name, kind) in one transaction."""
+        with self._cursor(write=True) as conn:
+            conn.execute("DELETE FROM organisations")
+            conn.executemany(
+                "INSERT INTO organisations (name, kind) VALUES (?, ?)", found
+            )
 
     def team_records(self, counts: bool = True) -> list[TeamRecord]:
         """Every stored team, first stored first, removed ones included; without
