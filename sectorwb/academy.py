@@ -320,7 +320,7 @@ def create(
     organisations: Sequence[tuple[str, str | None]] = (),
 ) -> tuple[Academy, str]:
     """Create an Academy with its teams (and its own list of local organisations,
-    see ``regions.read_organisations``); returns it and the trainer key (shown once,
+    see ``organisations.read_organisations``); returns it and the trainer key (shown once,
     stored only hashed). Everything is checked before anything is written."""
     name = " ".join(str(name).split())
     if not name or len(name) > MAX_NAME:

@@ -17,7 +17,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     names = academy.read_teams_file(args.teams)
     listed: list[tuple[str, str | None]] = []
     if args.organisations:
-        from .regions import read_organisations  # PyYAML: only when it is needed
+        from .organisations import read_organisations  # pydantic: not for --help
 
         listed = [(o.name, o.kind) for o in read_organisations(args.organisations)]
     created, key = academy.create(

@@ -206,15 +206,14 @@ def _organisations(store: Store, region: str | None) -> list[tuple[str, str | No
     own = served.organisations() if served else []
     if own or not region:
         return own
-    from . import regions  # PyYAML: only on pages that offer organisations
+    from . import organisations  # only on pages that offer them
 
     try:
-        listed = regions.load_region(region).config.organisations
+        return organisations.of_region(region)
     except SectorwbError as exc:
         # The team can work on; `sectorwb serve` and the explorer name the problem.
         print(f"sectorwb: organisations of region {region!r}: {exc}", file=sys.stderr)
         return []
-    return [(o.name, o.kind) for o in listed]
 
 
 def show(worksheet_id: str) -> None:

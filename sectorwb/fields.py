@@ -88,7 +88,6 @@ class TextField(Field):
                 ensure_option=False,
                 **self._label_args(),
             )
-            self._box.observe(self._picked, names="value")
         else:
             self._box = lean(
                 W.Text,
@@ -98,6 +97,8 @@ class TextField(Field):
                 **self._label_args(),
             )
         W.link((self, "value"), (self._box, "value"))
+        if q.offers:  # after the link, which must see the box's value unchanged
+            self._box.observe(self._picked, names="value")
         return [self._box]
 
     def _picked(self, change: Any) -> None:

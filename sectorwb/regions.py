@@ -2,86 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import teams
 from .errors import DataFileError
+from .organisations import MAX_ORGANISATIONS, Organisation, repeats
 
 REGIONS_DIR_ENV = "SECTORWB_REGIONS_DIR"
 CONFIG_NAME = "region.yaml"
 # A slug becomes a folder name: lowercase words joined by dashes, nothing else.
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SLUG_MAX = 60
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-# The kinds of organisation a region lists; the pages show the kind beside the name,
-# and the employers are offered where a worksheet asks for a company.
-KINDS = (
-    "college",
-    "university",
-    "school district",
-    "adult education",
-    "workforce board",
-    "job center",
-    "economic development",
-    "chamber",
-    "industry association",
-    "employer",
-    "community organization",
-    "government",
-    "other",
-)
-MAX_ORGANISATIONS = 500
-_MAX_ORGANISATION_NAME = 150
-_SHOWN_PROBLEMS = 30
-
-
-class Organisation(BaseModel):
-    """A local organisation a team may involve (employer, college, board, ...)."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=_MAX_ORGANISATION_NAME)
-    kind: str | None = None
-    contact: str | None = None
-    website: str | None = None
-    notes: str | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _one_line(cls, value: str) -> str:
-        text = " ".join(value.split())  # a line break in a name would break a cell
-        if not text:
-            raise ValueError("the name is blank")
-        return text
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _known_kind(cls, value: Any) -> str | None:
-        if value is None or not str(value).strip():
-            return None
-        kind = " ".join(str(value).lower().split())
-        if kind not in KINDS:
-            raise ValueError(
-                f"kind {str(value).strip()!r} is not one of the kinds sectorwb knows: "
-                f"{', '.join(KINDS)} (or leave it empty)"
-            )
-        return kind
 
 
 class RegionConfig(BaseModel):
     """The contents of ``region.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str = Field(min_length=1)
     state: str  # reference state for location quotients, e.g. "08000"
     counties: list[str] = Field(default_factory=list)  # empty: the whole state
@@ -97,9 +39,9 @@ class RegionConfig(BaseModel):
     @field_validator("organisations")
     @classmethod
     def _each_once(cls, found: list[Organisation]) -> list[Organisation]:
-        repeats = _repeats([(f"organisations.{i}", o.name) for i, o in enumerate(found)])
-        if repeats:
-            raise ValueError("; ".join(repeats))
+        twice = repeats([(f"organisations.{i}", o.name) for i, o in enumerate(found)])
+        if twice:
+            raise ValueError("; ".join(twice))
         return found
 
     @field_validator("state", mode="before")
@@ -138,77 +80,6 @@ class RegionConfig(BaseModel):
         if value is not None and not re.fullmatch(r"C\d{4}", value):
             raise ValueError(f"{value!r} is not a BLS MSA code such as 'C1974'")
         return value
-
-
-def _repeats(entries: list[tuple[str, str]]) -> list[str]:
-    """A problem for each name that repeats an earlier one (case and spacing aside);
-    each entry is (where, name), e.g. ("line 4", "Birch College")."""
-    first: dict[str, str] = {}
-    problems = []
-    for where, name in entries:
-        seen = first.setdefault(teams.key(name), where)
-        if seen != where:
-            problems.append(
-                f"{where}: {name!r} is the same organisation as {seen} (names that "
-                "differ only in case or spacing are one); remove one"
-            )
-    return problems
-
-
-def read_organisations(path: str | Path) -> list[Organisation]:
-    """Organisations from a CSV file with a ``name`` column and an optional ``kind``
-    (headers in any case; the BOM Excel writes is fine). Every problem is reported
-    at once with its line (DataFileError), so that one fix of the file is enough."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataFileError(f"{path}: no such organisations file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(
-            f"{path}: cannot be read as UTF-8 text ({exc}). Save it as CSV UTF-8."
-        ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = {(c or "").strip().lower(): c for c in reader.fieldnames or [] if c}
-    unknown = [c for c in header if c not in ("name", "kind")]
-    if "name" not in header or unknown:
-        raise DataFileError(
-            f"{path}: an organisations file has a column 'name' and, if you like, "
-            f"'kind'; its columns are: {', '.join(reader.fieldnames or []) or 'none'}."
-            " Rename or delete columns so that only these two are left."
-        )
-    found: list[tuple[str, Organisation]] = []
-    problems: list[str] = []
-    for row in reader:
-        where = f"line {reader.line_num}"
-        name = (row.get(header["name"]) or "").strip()
-        kind = (row.get(header.get("kind", "")) or "").strip()
-        if not name:
-            if kind:
-                problems.append(f"{where}: no name (only the kind {kind!r}).")
-            continue  # a blank line
-        try:
-            found.append((where, Organisation(name=name, kind=kind or None)))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            why = first["msg"].removeprefix("Value error, ")
-            problems.append(f"{where}: {first['loc'][0]}: {why}.")
-    problems += _repeats([(where, o.name) for where, o in found])
-    if len(found) > MAX_ORGANISATIONS:
-        problems.append(
-            f"{len(found)} organisations; a region lists at most {MAX_ORGANISATIONS}. "
-            "Keep the ones teams are likely to name."
-        )
-    if not found and not problems:
-        problems.append("no organisations in it: write one name per line under 'name'.")
-    if problems:
-        more = len(problems) - _SHOWN_PROBLEMS
-        raise DataFileError(
-            f"{path}: nothing was created. Fix the organisations file:\n  "
-            + "\n  ".join(problems[:_SHOWN_PROBLEMS])
-            + (f"\n  ... and {more} more problems." if more > 0 else "")
-        )
-    return [o for _, o in found]
 
 
 @dataclass(frozen=True)
@@ -266,6 +137,8 @@ def validate_slug(slug: str) -> str:
 
 def load_file(path: str | Path) -> RegionFolder:
     """Read and validate one ``region.yaml``; its folder name is the slug."""
+    import yaml  # here: a page that only offers organisations reads them cached
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -276,7 +149,7 @@ def load_file(path: str | Path) -> RegionFolder:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path}: cannot be read as UTF-8 text ({exc}).") from None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
@@ -371,6 +244,8 @@ def create_region(
         first = exc.errors()[0]
         field = ".".join(map(str, first["loc"]))
         raise DataFileError(f"Region {slug!r}: {field}: {first['msg']}.") from None
+    import yaml
+
     folder.mkdir(parents=True, exist_ok=True)
     dumped = config.model_dump(exclude_defaults=True)
     dumped.setdefault("counties", [])

@@ -139,7 +139,8 @@ def _for_csv(table):
 
 
 def cmd_region_new(args: argparse.Namespace) -> int:
-    from ..regions import create_region, read_organisations, validate_slug
+    from ..organisations import read_organisations
+    from ..regions import create_region, validate_slug
 
     validate_slug(args.slug)  # before reading what may be a 500 MB file
     organisations = [{"name": n} for n in args.organisation]

@@ -29,7 +29,7 @@ HEADER = (
     "data. Do not edit; regenerate.\n"
 )
 
-# One of each kind a team meets (regions.KINDS), employers of the demo's larger
+# One of each kind a team meets (organisations.KINDS), employers of the demo's larger
 # sectors among them; every name says it is made up.
 _ORGANISATIONS = (
     ("Three Counties Workforce Board (fictional)", "workforce board"),
