@@ -181,6 +181,11 @@ class Academy:
         )
 
     # -- reads --------------------------------------------------------------------
+    def organisations(self) -> list[tuple[str, str | None]]:
+        """The Academy's own local organisations (name, kind); empty: its region's
+        are offered instead."""
+        return self.store.organisations()
+
     def teams(self, removed: bool = False, counts: bool = True) -> list[TeamRecord]:
         """The Academy's teams, first added first (removed ones too, if asked), with
         their answered questions unless ``counts`` is False."""
@@ -333,8 +338,10 @@ def create(
     region: str,
     team_names: Sequence[str],
     public_url: str | None = None,
+    organisations: Sequence[tuple[str, str | None]] = (),
 ) -> tuple[Academy, str]:
-    """Create an Academy with its teams; returns it and the trainer key (shown once,
+    """Create an Academy with its teams (and its own list of local organisations,
+    see ``organisations.read_organisations``); returns it and the trainer key (shown once,
     stored only hashed). Everything is checked before anything is written."""
     name = " ".join(str(name).split())
     if not name or len(name) > MAX_NAME:
@@ -359,6 +366,8 @@ def create(
     store = Store(db)
     try:
         store.create_academy(record, list(zip(team_names, tokens, strict=True)))
+        if organisations:
+            store.set_organisations(organisations)
     except BaseException:
         store.close()
         shutil.rmtree(db.parent, ignore_errors=True)  # ours: made just above

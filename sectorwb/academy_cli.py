@@ -18,10 +18,22 @@ def _print_links(found: academy.Academy, public_url: str | None) -> None:
 
 def cmd_new(args: argparse.Namespace) -> int:
     names = academy.read_teams_file(args.teams)
-    created, key = academy.create(args.name, args.region, names, args.public_url)
+    listed: list[tuple[str, str | None]] = []
+    if args.organisations:
+        from .organisations import read_organisations  # pydantic: not for --help
+
+        listed = [(o.name, o.kind) for o in read_organisations(args.organisations)]
+    created, key = academy.create(
+        args.name, args.region, names, args.public_url, listed
+    )
     print(
         f"Created the Academy {created.name} ({created.slug}), region {created.region}"
     )
+    if listed:
+        print(
+            f"  {len(listed)} local organisations, offered on its pages instead of "
+            "the region's"
+        )
     print(f"  answers: {created.store.path}")
     print(f"Trainer key: {key}")
     print(
@@ -131,6 +143,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="URL",
         help="the address teams type at the venue, e.g. http://venue-laptop.local:8866"
         f" (default: {academy.DEFAULT_PUBLIC_URL})",
+    )
+    new.add_argument(
+        "--organisations",
+        metavar="FILE",
+        help="a CSV of local organisations (columns name and kind, kind optional), "
+        "offered on the pages instead of the region's list",
     )
     new.set_defaults(func=cmd_new)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import ipywidgets as W
 from IPython.display import display
 
-from . import academy, config, content, handouts, presence, teams
+from . import academy, config, content, handouts, offers, presence, teams
 from .downloads import Downloads, FileData
 from .errors import SectorwbError, TeamLinkError
 from .packet import PACKET_DOWNLOADS, PacketDownload
@@ -203,6 +203,23 @@ def _warn_if_read_only(page: Page, store: Store) -> None:
         )
 
 
+def _organisations(store: Store, region: str | None) -> list[tuple[str, str | None]]:
+    """The local organisations (name, kind) a page offers: the served Academy's own
+    list, else its region's; none when the page knows no region."""
+    served = _served_academy(store)
+    own = served.organisations() if served else []
+    if own or not region:
+        return own
+    from . import organisations  # only on pages that offer them
+
+    try:
+        return organisations.of_region(region)
+    except SectorwbError as exc:
+        # The team can work on; `sectorwb serve` and the explorer name the problem.
+        print(f"sectorwb: organisations of region {region!r}: {exc}", file=sys.stderr)
+        return []
+
+
 def show(worksheet_id: str) -> None:
     """Render one worksheet as a form bound to the team's saved answers."""
     page = Page()
@@ -219,7 +236,9 @@ def _show_worksheet(page: Page, worksheet_id: str) -> None:
     def open_team(visit: _Visit) -> None:
         team = visit.team
         form.bind(store, team)
-        form.suggest(content.named_answers(store.all_answers(team)))
+        wanted = offers.REGION_OFFERS & form.worksheet.offered()
+        found = _organisations(store, visit.region) if wanted else []
+        form.suggest(content.named_answers(store.all_answers(team)), found)
         for explorer in form.explorers:
             explorer.use_region(visit.region)
         page.team_line.value = _team_line(visit, notebook_name(worksheet_id))

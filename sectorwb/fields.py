@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
+from .offers import Kinds, Named, options
 from .rows import PAGE_ROWS, Pager, RowWidgets
 from .schema import (
     DateQ,
@@ -46,9 +47,10 @@ class Field(W.VBox):
     def _build(self) -> list[W.Widget]:
         raise NotImplementedError
 
-    def suggest(self, named: dict[str, list[str]]) -> None:
-        """Offer the team's named answers (e.g. its target sectors) where the question
-        asks for them, keeping free typing; most questions offer none."""
+    def suggest(self, named: Named, kinds: Kinds | None = None) -> None:
+        """Offer the team's named answers (e.g. its target sectors) and the region's
+        organisations (with ``kinds``, see ``offers.options``) where the question asks
+        for them, keeping free typing; most questions offer none."""
 
     _syncing = False
 
@@ -73,6 +75,8 @@ class Field(W.VBox):
 class TextField(Field):
     """One line of text; with ``offers`` it suggests the team's named answers."""
 
+    _picks: dict[str, str] = {}  # an option shown with its kind -> the name it saves
+
     def _build(self) -> list[W.Widget]:
         q: ShortText = self.question
         if q.offers:
@@ -93,12 +97,18 @@ class TextField(Field):
                 **self._label_args(),
             )
         W.link((self, "value"), (self._box, "value"))
+        if q.offers:  # after the link, which must see the box's value unchanged
+            self._box.observe(self._picked, names="value")
         return [self._box]
 
-    def suggest(self, named: dict[str, list[str]]) -> None:
+    def _picked(self, change: Any) -> None:
+        if change["new"] in self._picks:
+            self._box.value = self._picks[change["new"]]  # the link saves the name
+
+    def suggest(self, named: Named, kinds: Kinds | None = None) -> None:
         q: ShortText = self.question
         if q.offers:
-            self._box.options = tuple(dict.fromkeys(named.get(q.offers, [])))
+            self._box.options, self._picks = options(q.offers, named, kinds or {})
 
 
 class LongTextField(Field):
@@ -272,6 +282,7 @@ class TableField(Field):
             c: tuple(q.column_suggestions.get(c, ()))
             for c in q.typed_with_suggestions()
         }
+        self._picks: dict[str, dict[str, str]] = {}  # see TextField._picks
         self._shown: list[RowWidgets] = []
         self._start = 0  # index of the first row on the page
         self._pager: Pager | None = None  # built once a table is longer than a page
@@ -330,12 +341,15 @@ class TableField(Field):
         self._start = max(0, self._start + step * PAGE_ROWS)
         self._show()
 
-    def suggest(self, named: dict[str, list[str]]) -> None:
-        """Offer the team's named answers in the columns that ask for them."""
+    def suggest(self, named: Named, kinds: Kinds | None = None) -> None:
+        """Offer the team's named answers and the region's organisations in the
+        columns that ask for them."""
         q: Table = self.question
-        for col, name in q.column_offers.items():
-            items = [*q.column_suggestions.get(col, ()), *named.get(name, [])]
-            self._offered[col] = tuple(dict.fromkeys(items))
+        for col, names in q.column_offers.items():
+            first = q.column_suggestions.get(col, ())
+            self._offered[col], self._picks[col] = options(
+                names, named, kinds or {}, first
+            )
         for widgets in self._shown:
             widgets.offer(self._offered)
 
@@ -353,6 +367,10 @@ class TableField(Field):
     def _from_cell(self, widgets: RowWidgets, col: str, text: str) -> None:
         if self._syncing or widgets.index >= len(self._all()):
             return
+        picked = self._picks.get(col, {}).get(text)
+        if picked is not None:  # an organisation picked with its kind: keep the name
+            with self._sync():
+                widgets.cells[col].value = text = picked
         rows = list(self._all())
         rows[widgets.index] = {**rows[widgets.index], col: text}
         self.value = rows

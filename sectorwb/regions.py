@@ -8,43 +8,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import DataFileError
+from .organisations import MAX_ORGANISATIONS, Organisation, repeats
 
 REGIONS_DIR_ENV = "SECTORWB_REGIONS_DIR"
 CONFIG_NAME = "region.yaml"
 # A slug becomes a folder name: lowercase words joined by dashes, nothing else.
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SLUG_MAX = 60
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class Organisation(BaseModel):
-    """A local organisation a team may involve (employer, college, board, ...)."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    kind: str | None = None
-    contact: str | None = None
-    website: str | None = None
-    notes: str | None = None
 
 
 class RegionConfig(BaseModel):
     """The contents of ``region.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str = Field(min_length=1)
     state: str  # reference state for location quotients, e.g. "08000"
     counties: list[str] = Field(default_factory=list)  # empty: the whole state
     msa: str | None = None  # a region that is one MSA, e.g. "C1974"
     qcew: list[str] = Field(min_length=1)  # CSV paths, relative to the region folder
     area_names: dict[str, str] = Field(default_factory=dict)  # FIPS -> name for charts
-    organisations: list[Organisation] = Field(default_factory=list)
+    organisations: list[Organisation] = Field(
+        default_factory=list, max_length=MAX_ORGANISATIONS
+    )
     illustrative: bool = False
     notes: str | None = None
+
+    @field_validator("organisations")
+    @classmethod
+    def _each_once(cls, found: list[Organisation]) -> list[Organisation]:
+        twice = repeats([(f"organisations.{i}", o.name) for i, o in enumerate(found)])
+        if twice:
+            raise ValueError("; ".join(twice))
+        return found
 
     @field_validator("state", mode="before")
     @classmethod
@@ -139,6 +137,8 @@ def validate_slug(slug: str) -> str:
 
 def load_file(path: str | Path) -> RegionFolder:
     """Read and validate one ``region.yaml``; its folder name is the slug."""
+    import yaml  # here: a page that only offers organisations reads them cached
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -149,7 +149,7 @@ def load_file(path: str | Path) -> RegionFolder:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path}: cannot be read as UTF-8 text ({exc}).") from None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
@@ -244,6 +244,8 @@ def create_region(
         first = exc.errors()[0]
         field = ".".join(map(str, first["loc"]))
         raise DataFileError(f"Region {slug!r}: {field}: {first['msg']}.") from None
+    import yaml
+
     folder.mkdir(parents=True, exist_ok=True)
     dumped = config.model_dump(exclude_defaults=True)
     dumped.setdefault("counties", [])

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from .checks import Check
+from .offers import REGION_OFFERS
 
 # Ids become widget keys and database keys, never paths; keep them plain.
 _ID = r"^[a-z][a-z0-9_]{0,63}$"
+# What `offers` names: one list, or several offered together (the team's support
+# partners and the region's organisations), written as a name or a list of names.
+OfferNames = Annotated[
+    tuple[Annotated[str, Field(pattern=_ID)], ...],
+    BeforeValidator(lambda v: (v,) if isinstance(v, str) else v),
+]
 
 
 class _Model(BaseModel):
@@ -55,6 +69,16 @@ class _Question(_Model):
     # `offer` the same name suggest, on any worksheet of the same team.
     provides: str | None = Field(default=None, pattern=_ID)
 
+    @field_validator("provides")
+    @classmethod
+    def _not_the_regions(cls, name: str | None) -> str | None:
+        if name in REGION_OFFERS:
+            raise ValueError(
+                f"{name!r} is the region's list of organisations: a question can offer "
+                "it but not provide it; pick another name"
+            )
+        return name
+
     def items(self, value: Any) -> list[str]:
         """The answer as a list of short texts (what `provides` contributes)."""
         if isinstance(value, str):
@@ -74,7 +98,7 @@ class _Question(_Model):
 class ShortText(_Question):
     kind: Literal["short_text"]
     placeholder: str = ""
-    offers: str | None = Field(default=None, pattern=_ID)
+    offers: OfferNames = ()
 
 
 class LongText(_Question):
@@ -147,9 +171,10 @@ class Table(_Question):
     column_options: dict[str, list[str]] = {}
     # Columns typed freely, with these offered as you type (e.g. the manual's stages).
     column_suggestions: dict[str, list[str]] = {}
-    # Columns typed freely that also offer a named list of the team's answers (e.g. the
-    # support partners of the Step 1 roster), as `offers` does for a short text.
-    column_offers: dict[str, Annotated[str, Field(pattern=_ID)]] = {}
+    # Columns typed freely that also offer named lists of the team's answers (e.g. the
+    # support partners of the Step 1 roster) or the region's organisations, as
+    # `offers` does for a short text.
+    column_offers: dict[str, OfferNames] = {}
 
     @field_validator("columns")
     @classmethod
@@ -466,6 +491,15 @@ class Worksheet(_Model):
         """Every picture in page order, with the table it draws."""
         by_id = {q.id: q for q in self.questions()}
         return [(p, by_id[p.source]) for s in self.sections for p in s.pictures]
+
+    def offered(self) -> set[str]:
+        """Every named list a question of this worksheet offers as you type."""
+        found: set[str] = set()
+        for q in self.questions():
+            found.update(getattr(q, "offers", ()))
+            for names in getattr(q, "column_offers", {}).values():
+                found.update(names)
+        return found
 
     def questions(self) -> list[Any]:
         """Every question in page order, the action table last."""

@@ -109,7 +109,13 @@ _MIGRATIONS = (
         " public_url TEXT NOT NULL, created_at TEXT NOT NULL,"
         " key_salt TEXT NOT NULL, key_hash TEXT NOT NULL)",
     ),
-    # 2: Pages open now, for the trainer's console: each page's kernel keeps its row
+    # 2: an Academy's own list of local organisations, offered on its pages instead
+    # of its region's; in the file, so that a backup and restore carry it.
+    (
+        "CREATE TABLE organisations ("
+        " position INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT)",
+    ),
+    # 3: Pages open now, for the trainer's console: each page's kernel keeps its row
     # fresh while it lives and deletes it when it stops.
     (
         "CREATE TABLE presence ("
@@ -486,7 +492,7 @@ class Store:
     def open_pages(self, seen_after: str) -> dict[str, int]:
         """Pages open per team, counting those refreshed after ``seen_after``."""
         with self._cursor() as conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] < 2:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < 3:
                 return {}  # an old file opened read-only: no page wrote here
             rows = conn.execute(
                 "SELECT team, COUNT(*) FROM presence WHERE seen_at > ? GROUP BY team",
@@ -537,6 +543,22 @@ class Store:
         with self._cursor(write=True) as conn:
             conn.execute(
                 "UPDATE academy SET key_salt = ?, key_hash = ?", (salt, digest)
+            )
+
+    def organisations(self) -> list[tuple[str, str | None]]:
+        """The Academy's own (name, kind) list, in its order; empty if none."""
+        with self._cursor() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < 2:
+                return []  # an older file opened read-only: no list in it
+            query = "SELECT name, kind FROM organisations ORDER BY position"
+            return [(name, kind) for name, kind in conn.execute(query)]
+
+    def set_organisations(self, found: Sequence[tuple[str, str | None]]) -> None:
+        """Replace the Academy's list of (name, kind) in one transaction."""
+        with self._cursor(write=True) as conn:
+            conn.execute("DELETE FROM organisations")
+            conn.executemany(
+                "INSERT INTO organisations (name, kind) VALUES (?, ?)", found
             )
 
     def team_records(self, counts: bool = True) -> list[TeamRecord]:

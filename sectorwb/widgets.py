@@ -5,11 +5,12 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as W
 
-from . import export, live
+from . import export, live, offers
 from .downloads import Downloads, FileData
 from .errors import (
     AnswerTooLargeError,
@@ -80,6 +81,7 @@ class WorksheetForm(W.VBox):
         self._sections = {s.id: self._section_box(s) for s in worksheet.sections}
         self._order: list[str] = []
         self._named: dict[str, list[str]] = {}
+        self._kinds: dict[str, str] = {}
         for field in self.fields.values():
             field.observe(self._changed, names="value")
             field.observe(self._react, names="value")
@@ -197,10 +199,16 @@ class WorksheetForm(W.VBox):
         data = spec.build(self.worksheet, self.team, self.answers())
         return spec.filename(self.worksheet, self.team), spec.mime, data
 
-    def suggest(self, named: dict[str, list[str]]) -> None:
-        """Offer named team answers (e.g. target sectors) in the questions that ask;
-        what this page provides (e.g. the roster's partners) is offered as it is typed."""
-        self._named = named
+    def suggest(
+        self,
+        named: dict[str, list[str]],
+        organisations: Sequence[tuple[str, str | None]] = (),
+    ) -> None:
+        """Offer named team answers (e.g. target sectors) and the region's
+        ``organisations`` (name, kind) in the questions that ask; what this page
+        provides (e.g. the roster's partners) is offered as it is typed."""
+        region, self._kinds = offers.region_named(organisations)
+        self._named = named | region
         self._offer()
 
     def _offer(self, _change: Any = None) -> None:
@@ -210,7 +218,7 @@ class WorksheetForm(W.VBox):
                 items = [*named.get(q.provides, []), *q.items(self.fields[q.id].value)]
                 named[q.provides] = list(dict.fromkeys(items))
         for field in self.fields.values():
-            field.suggest(named)
+            field.suggest(named, self._kinds)
 
     def answers(self) -> dict[str, Any]:
         """What the form holds now (saved or not)."""

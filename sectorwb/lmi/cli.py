@@ -60,6 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--organisation", action="append", default=[], metavar="NAME",
         help="a local organisation (repeat for more)",
     )  # fmt: skip
+    new.add_argument(
+        "--organisations", metavar="FILE",
+        help="a CSV of local organisations: columns name and kind (kind optional)",
+    )  # fmt: skip
     new.set_defaults(func=cmd_region_new)
     listing = region_sub.add_parser("list", help="list the region configs")
     listing.set_defaults(func=cmd_region_list)
@@ -135,9 +139,14 @@ def _for_csv(table):
 
 
 def cmd_region_new(args: argparse.Namespace) -> int:
+    from ..organisations import read_organisations
     from ..regions import create_region, validate_slug
 
     validate_slug(args.slug)  # before reading what may be a 500 MB file
+    organisations = [{"name": n} for n in args.organisation]
+    if args.organisations:
+        listed = read_organisations(args.organisations)
+        organisations += [o.model_dump(exclude_none=True) for o in listed]
     counties = [c.strip() for c in (args.counties or "").split(",") if c.strip()]
     state = _state_code(args.state) if args.state else None
     data = None
@@ -156,7 +165,6 @@ def cmd_region_new(args: argparse.Namespace) -> int:
                 )
         elif state is None:
             counties, state = _guess_areas(data)
-    organisations = [{"name": n} for n in args.organisation]
     created = create_region(
         args.slug,
         qcew=args.qcew,

@@ -29,6 +29,24 @@ HEADER = (
     "data. Do not edit; regenerate.\n"
 )
 
+# One of each kind a team meets (organisations.KINDS), employers of the demo's larger
+# sectors among them; every name says it is made up.
+_ORGANISATIONS = (
+    ("Three Counties Workforce Board (fictional)", "workforce board"),
+    ("Birch Community College (fictional)", "college"),
+    ("Aspen Economic Development Council (fictional)", "economic development"),
+    ("Aspen County Job Center (fictional)", "job center"),
+    ("Cedar County Chamber of Commerce (fictional)", "chamber"),
+    ("Illustrative State University (fictional)", "university"),
+    ("Birch Valley School District (fictional)", "school district"),
+    ("Three Counties Adult Learning Center (fictional)", "adult education"),
+    ("Illustrative Manufacturers Association (fictional)", "industry association"),
+    ("Cedar Valley Medical Center (fictional)", "employer"),
+    ("Aspen Precision Metalworks (fictional)", "employer"),
+    ("Birch Foods Cooperative (fictional)", "employer"),
+    ("Cedar Community Action (fictional)", "community organization"),
+)
+
 # sector -> 3-digit subsectors with (base jobs per county, average pay, jobs per
 # establishment). Invented magnitudes, chosen only to make a readable chart.
 _SECTORS = {
@@ -112,17 +130,7 @@ def generate(out_dir: str | Path) -> list[Path]:
             UNKNOWN: "Unknown county",
             NATIONAL: "Illustrative nation",
         },
-        "organisations": [
-            {
-                "name": "Three Counties Workforce Board (fictional)",
-                "kind": "workforce board",
-            },
-            {"name": "Birch Community College (fictional)", "kind": "college"},
-            {
-                "name": "Aspen Economic Development Council (fictional)",
-                "kind": "economic development",
-            },
-        ],
+        "organisations": [{"name": n, "kind": k} for n, k in _ORGANISATIONS],
         "illustrative": True,
         "notes": (
             "Every number in this region is made up by sectorwb.lmi.demo (seed "
