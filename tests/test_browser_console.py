@@ -182,7 +182,9 @@ def test_collected_files_download_and_open(
     trainer = _open_console(contexts, served)
     trainer.get_by_role("tab", name="Collect").click()
 
-    book = openpyxl.load_workbook(io.BytesIO(_download(trainer, "Excel", ".xlsx")))
+    book = openpyxl.load_workbook(
+        io.BytesIO(_download(trainer, "Next steps and every answer", ".xlsx"))
+    )
     sheet = book[next(n for n in book.sheetnames if n.startswith("Preparing"))]
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     assert rows[0][0] == "Team"
@@ -190,7 +192,9 @@ def test_collected_files_download_and_open(
     assert {"Aurora Health", "Team C"} <= teams_with_rows
     assert all(not str(v).startswith("=") for r in rows for v in r if v)
 
-    archive = zipfile.ZipFile(io.BytesIO(_download(trainer, "ZIP", ".zip")))
+    archive = zipfile.ZipFile(
+        io.BytesIO(_download(trainer, "Every team's packet", ".zip"))
+    )
     words = [n for n in archive.namelist() if n.endswith(".docx")]
     assert len(words) == len(TEAMS)
     texts = [
