@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import segno
 
-from sectorwb import academy, cards, config, wordfile
+from sectorwb import academy, cards, wordfile
 from sectorwb.cli import main
 
 SLUG = "denver-metro-2027"
@@ -43,14 +43,6 @@ pdf_tools = pytest.mark.skipif(
     "tested here: sudo apt-get install -y libreoffice-writer poppler-utils "
     "(.ci/run does)",
 )
-
-
-@pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv(config.DATA_DIR_ENV, str(folder))
-    monkeypatch.delenv(config.DB_ENV, raising=False)
-    return folder
 
 
 def _academy(names: list[str]) -> academy.Academy:
