@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import academy, cards, wordfile
@@ -119,6 +120,9 @@ def cmd_cards(args: argparse.Namespace) -> int:
         f"Wrote {count} team cards of {found.name} to {out}. Print at actual size "
         "(100%), then cut along the dashed lines."
     )
+    warning = cards.font_warning(found) if kind == "pdf" else None
+    if warning:
+        print(f"sectorwb: warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -4,6 +4,8 @@ venue address and the team code, six cards to a page."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from typing import Any
 
 from .academy import Academy
@@ -94,6 +96,46 @@ def cards_file(
         return filename(academy, "docx"), DOCX_MIME, docx
     stem = filename(academy, "pdf").removesuffix(".pdf")
     return filename(academy, "pdf"), PDF_MIME, pdf_bytes(docx, stem)
+
+
+def font_warning(academy: Academy) -> str | None:
+    """What to tell the trainer when a team name has letters that no font on this
+    computer has: LibreOffice prints them as empty boxes (the QR codes still work).
+    None when every name prints, or when fontconfig cannot tell (not Linux)."""
+    covered = _font_letters()
+    if covered is None:
+        return None
+    names = [
+        t.name
+        for t in academy.teams(counts=False)
+        if any(ord(c) not in covered for c in t.name if not c.isspace())
+    ]
+    if not names:
+        return None
+    return (
+        f"No font on this computer has every letter of {', '.join(names)}: the PDF "
+        "shows those letters as boxes (the QR codes and links still work). Install "
+        "fonts for them (Debian: sudo apt-get install -y fonts-noto-core "
+        "fonts-noto-cjk) and write the cards again, or print the .docx from Word."
+    )
+
+
+def _font_letters() -> set[int] | None:
+    """Every character some installed font has, as fontconfig (LibreOffice's font
+    source on Linux) lists them."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    done = subprocess.run(
+        [fc_list, "--format", "%{charset}\n"], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        return None
+    letters: set[int] = set()
+    for span in done.stdout.split():
+        first, _, last = span.partition("-")
+        letters.update(range(int(first, 16), int(last or first, 16) + 1))
+    return letters
 
 
 def qr_png(link: str) -> bytes:

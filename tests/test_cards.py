@@ -287,3 +287,44 @@ def test_two_hundred_teams_make_one_pdf(data: Path, tmp_path: Path) -> None:
     scanned = _scanned(pdf, tmp_path, [1, 34])
     assert sorted(scanned[1]) == sorted(link for _, _, link in links[:6])
     assert sorted(scanned[34]) == sorted(link for _, _, link in links[198:])
+
+
+# Old Hungarian letters: a script that the usual font packages leave out.
+RARE = "Team 𐲀𐲁𐲂"
+
+
+def _fonts_with(char: str) -> int:
+    found = _run("fc-list", f":charset={ord(char):x}")
+    return len(found.splitlines())
+
+
+@pytest.mark.skipif(not shutil.which("fc-list"), reason="fontconfig is not installed")
+def test_names_no_font_can_print_are_named(data: Path) -> None:
+    if _fonts_with(RARE[-1]):
+        pytest.skip("a font here has Old Hungarian letters, so nothing is missing")
+    made = _academy(NAMES)
+    assert cards.font_warning(made) is None  # accents, Greek, Cyrillic all print
+    made.add_team(RARE)
+    warning = cards.font_warning(made)
+    assert warning is not None
+    assert f"every letter of {RARE}: the PDF shows those letters as boxes" in warning
+    assert not any(name in warning for name in NAMES)
+
+
+@pdf_tools
+@pytest.mark.slow
+def test_cards_command_warns_of_letters_that_print_as_boxes(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not shutil.which("fc-list") or _fonts_with(RARE[-1]):
+        pytest.skip("no fontconfig, or a font here has Old Hungarian letters")
+    _academy(["Metro Health", RARE])
+    pdf = tmp_path / "cards.pdf"
+    assert main(["academy", "cards", SLUG, "--out", str(pdf)]) == 0
+    captured = capsys.readouterr()
+    assert "Wrote 2 team cards" in captured.out
+    assert (
+        f"sectorwb: warning: No font on this computer has every letter of {RARE}"
+        in (captured.err)
+    )
+    assert len(_scanned(pdf, tmp_path, [1])[1]) == 2  # the cards work all the same
