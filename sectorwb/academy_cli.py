@@ -114,7 +114,15 @@ def cmd_cards(args: argparse.Namespace) -> int:
     if kind == "pdf" and wordfile.libreoffice() is None:
         raise AcademyError(wordfile.NO_LIBREOFFICE)
     data = cards.cards_docx(found, args.public_url, args.paper)
-    out.write_bytes(wordfile.pdf_bytes(data, out.stem) if kind == "pdf" else data)
+    if kind == "pdf":
+        data = wordfile.pdf_bytes(data, "team-cards")
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise AcademyError(
+            f"{out} cannot be written ({exc.strerror}): pick a file in a folder you "
+            "can write to."
+        ) from None
     count = len(found.teams(counts=False))
     print(
         f"Wrote {count} team cards of {found.name} to {out}. Print at actual size "

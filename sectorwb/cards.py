@@ -25,7 +25,7 @@ from .wordfile import (
 # paper at "actual size" still cuts along its lines.
 PAPERS = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
 COLUMNS = 2
-CARD_MM = (90.0, 82.0)  # 2 x 3 cards fit inside the margins of both papers
+CARD_MM = (90.0, 82.0)  # wide, high (at least): 2 x 3 fit both papers' margins
 MARGIN_MM = 10.0
 PAD_MM = 4.0
 # Printed width of a code, quiet zone included: 38 mm gives a typical link (version

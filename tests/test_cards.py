@@ -270,6 +270,18 @@ def test_replace_writes_over_an_old_file(
     assert first == "Metro Health"
 
 
+def test_a_file_that_cannot_be_written_is_said(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _academy(["Metro Health"])
+    folder = tmp_path / "cards.docx"  # a folder of that name, given with --replace
+    folder.mkdir()
+    assert main(["academy", "cards", SLUG, "--out", str(folder), "--replace"]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder} cannot be written (Is a directory): pick a file" in err
+    assert not any(folder.iterdir())
+
+
 @pdf_tools
 @pytest.mark.slow
 def test_two_hundred_teams_make_one_pdf(data: Path, tmp_path: Path) -> None:
