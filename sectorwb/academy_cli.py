@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from . import academy
+from . import academy, cards, wordfile
+from .errors import AcademyError
 
 
 def _print_links(found: academy.Academy, public_url: str | None) -> None:
@@ -14,6 +17,11 @@ def _print_links(found: academy.Academy, public_url: str | None) -> None:
     print(f"Team links of {found.name} (each team's code is in its link):")
     for name, code, link in found.links(public_url):
         print(f"  {name}  code {code}\n    {link}")
+    print(
+        "Print a card per team (name, QR code, link, code): sectorwb academy cards "
+        f"{found.slug} --out team-cards.pdf"
+        + (f" --public-url {public_url}" if public_url else "")
+    )
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -114,6 +122,44 @@ def cmd_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cards(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    out = Path(args.out)
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in ("pdf", "docx"):
+        raise AcademyError(
+            f"--out {args.out}: name a .pdf or a .docx file, e.g. team-cards.pdf."
+        )
+    if out.exists() and not args.replace:
+        raise AcademyError(
+            f"{out} exists already. Give another file name, or add --replace to "
+            "write over it."
+        )
+    if not out.parent.is_dir():
+        raise AcademyError(f"{out.parent} is not a folder: create it first.")
+    if kind == "pdf" and wordfile.libreoffice() is None:
+        raise AcademyError(wordfile.NO_LIBREOFFICE)
+    data = cards.cards_docx(found, args.public_url, args.paper)
+    if kind == "pdf":
+        data = wordfile.pdf_bytes(data, "team-cards")
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise AcademyError(
+            f"{out} cannot be written ({exc.strerror}): pick a file in a folder you "
+            "can write to."
+        ) from None
+    count = len(found.teams(counts=False))
+    print(
+        f"Wrote {count} team cards of {found.name} to {out}. Print at actual size "
+        "(100%), then cut along the dashed lines."
+    )
+    warning = cards.font_warning(found) if kind == "pdf" else None
+    if warning:
+        print(f"sectorwb: warning: {warning}", file=sys.stderr)
+    return 0
+
+
 def _public_url(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--public-url",
@@ -160,13 +206,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("remove", cmd_remove, "stop a team's link; its answers are kept", ("name",)),
         ("links", cmd_links, "print every team's link again", ()),
         ("key", cmd_key, "make a new trainer key (a lost or leaked one)", ()),
+        ("cards", cmd_cards, "write a printable card per team (QR code)", ()),
     ]
     for command, func, help_text, positional in commands:
         one = sub.add_parser(command, help=help_text)
         one.add_argument("slug", help="the Academy, e.g. denver-metro-2027")
         for name in positional:
             one.add_argument(name)
-        if command in ("add", "rename", "links"):
+        if command in ("add", "rename", "links", "cards"):
             _public_url(one)
         if command == "links":
             one.add_argument(
@@ -174,4 +221,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 metavar="NAME",
                 help="give this team a new code (a lost or leaked card)",
             )
+        if command == "cards":
+            _cards_options(one)
         one.set_defaults(func=func)
+
+
+def _cards_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the file to write: .pdf (needs LibreOffice) or .docx",
+    )
+    parser.add_argument(
+        "--paper", choices=sorted(cards.PAPERS), default="letter", help="page size"
+    )
+    parser.add_argument(
+        "--replace", action="store_true", help="write over FILE if it exists"
+    )

@@ -20,6 +20,7 @@ from . import (
     regions,
     serving,
     teams,
+    wordfile,
 )
 from .academy_cli import register as _register_academy
 from .app import notebook_name
@@ -297,7 +298,7 @@ def cmd_handouts(args: argparse.Namespace) -> int:
         (out / name).write_bytes(handouts.blank_docx(sheets))
         written.append(out / name)
     if args.pdf:
-        written += handouts.to_pdf(written, out)
+        written += wordfile.to_pdf(written, out)
     for path in written:
         print(path)
     return 0

@@ -19,6 +19,7 @@ from .errors import SectorwbError
 from .schema import Worksheet
 from .store import Row, Store, TeamRecord
 from .ui import lean, message, shared_layout, text_block
+from .wordfile import DOCX_MIME
 
 REFRESH_S = live.POLL_S  # as soon as a second laptop of the team would see a save
 WALL_DRAW_S = 1.0
@@ -306,11 +307,19 @@ class Console(W.VBox):
         )
         return box
 
-    def _cards(self) -> Downloads:
-        return Downloads(
-            [("Team cards to print", lambda: cards.cards_file(self.served))],
-            title="Team cards: name, link and QR code per team",
+    def _cards(self) -> W.VBox:
+        """The cards to print: a PDF where LibreOffice is installed, else Word."""
+        served = self.served
+        word = (
+            "Team cards (Word)",
+            lambda: (cards.filename(served, "docx"), DOCX_MIME, cards.cards_docx(served)),
         )
+        box = Downloads(
+            [("Team cards to print", lambda: cards.cards_file(served)), word],
+            title="Team cards: name, link, code and QR code per team",
+        )
+        warning = cards.font_warning(served)
+        return W.VBox([box, *([message(warning, "warning")] if warning else [])])
 
     def _draw_report(self) -> None:
         team, ws = self.report_team.value, self._by_id.get(self.report_sheet.value)

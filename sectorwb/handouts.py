@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from .errors import ConversionError
 from .schema import (
     DateQ,
     MultiChoice,
@@ -23,6 +18,7 @@ from .wordfile import (
     add_table,
     add_worksheet_heading,
     new_document,
+    row_flag,
     to_bytes,
 )
 
@@ -33,7 +29,6 @@ LINE_STYLE = "Writing line"
 _LINES = {"short_text": 1, "long_text": 6, "list": 5, "yes_no": 3}
 # On screen a team adds rows; on paper the rows printed are all there is.
 MIN_BLANK_ROWS = 4
-PDF_TIMEOUT_S = 300
 
 
 def filename(ws: Worksheet | None, suffix: str = "docx") -> str:
@@ -132,7 +127,7 @@ def _add_blank_table(doc: Any, q: Table) -> None:
     blank += [""] * max(0, MIN_BLANK_ROWS - q.blank_rows)
     rows = [[first] + [""] * (width - 1) for first in [*q.preset, *blank]]
     table = add_table(doc, q.columns, rows)
-    _row_flag(table.rows[0], "tblHeader")  # the columns again on the next page
+    row_flag(table.rows[0], "tblHeader")  # the columns again on the next page
     # Many columns on a page's width: a smaller header keeps words whole.
     size = Pt(11 if width <= 4 else 8)
     for cell in table.rows[0].cells:
@@ -155,17 +150,9 @@ def _add_sketch_box(doc: Any, title: str) -> None:
     from docx.shared import Inches
 
     row = add_table(doc, [f"Sketch: {title}"], []).rows[0]
-    _row_flag(row, "cantSplit")  # the box and its title stay on one page
+    row_flag(row, "cantSplit")  # the box and its title stay on one page
     row.height = Inches(3.0)
     row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-
-
-def _row_flag(row: Any, flag: str) -> None:
-    """Set a table row property such as ``cantSplit`` or ``tblHeader`` (python-docx
-    has no API for them); before the row's height, as the schema orders them."""
-    from docx.oxml import OxmlElement
-
-    row._tr.get_or_add_trPr().append(OxmlElement(f"w:{flag}"))
 
 
 def _add_lines(doc: Any, count: int) -> None:
@@ -204,42 +191,3 @@ def _add_footer(section: Any, ws: Worksheet) -> None:
     para.text = f"{ws.title} — {ws.source.section}"
     for run in para.runs:
         run.font.size = Pt(8)
-
-
-def to_pdf(docx_files: list[Path], out_dir: Path) -> list[Path]:
-    """PDFs of Word files through LibreOffice headless (one start for all of them)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise ConversionError(
-            "PDF needs LibreOffice, which is not installed. Install it (Debian: "
-            "sudo apt-get install -y libreoffice-writer) or print the .docx files."
-        )
-    pdfs = [out_dir / f"{f.stem}.pdf" for f in docx_files]
-    for pdf in pdfs:
-        pdf.unlink(missing_ok=True)  # an old PDF must not pass for a new one
-    with tempfile.TemporaryDirectory() as profile:
-        # Its own profile: a LibreOffice the trainer has open would take the job over.
-        command = [
-            soffice,
-            f"-env:UserInstallation={Path(profile).as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out_dir),
-            *map(str, docx_files),
-        ]
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=PDF_TIMEOUT_S
-            )
-        except subprocess.TimeoutExpired:
-            done = None
-    missing = [p.name for p in pdfs if not p.is_file()]
-    if missing:
-        said = done.stderr.strip() if done else f"no answer in {PDF_TIMEOUT_S} s"
-        raise ConversionError(
-            f"LibreOffice did not write {', '.join(missing)} ({said}). The .docx "
-            "files are written; print those, or close LibreOffice and try again."
-        )
-    return pdfs

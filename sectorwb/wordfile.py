@@ -1,4 +1,5 @@
-"""Pieces the Word files share (team packet, blank handouts): headings, tables, bytes.
+"""Pieces the Word files share (team packet, blank handouts, team cards): headings,
+tables, bytes, and PDF through headless LibreOffice.
 
 Text goes through ``export.xml_text``: Word's XML cannot hold a pasted control
 character, and one would otherwise fail the whole file."""
@@ -6,13 +7,24 @@ character, and one would otherwise fail the whole file."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from .errors import ConversionError
 from .export import xml_text
 from .schema import Worksheet
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MIME = "application/pdf"
+PDF_TIMEOUT_S = 300
+NO_LIBREOFFICE = (
+    "PDF needs LibreOffice, which is not installed. Install it (Debian: sudo apt-get "
+    "install -y libreoffice-writer) or print the .docx file instead."
+)
 
 
 def new_document() -> Any:
@@ -40,7 +52,64 @@ def add_table(doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]) -
     return table
 
 
+def row_flag(row: Any, flag: str) -> None:
+    """Set a table row property such as ``cantSplit`` or ``tblHeader`` (python-docx
+    has no API for them); before the row's height, as the schema orders them."""
+    from docx.oxml import OxmlElement
+
+    row._tr.get_or_add_trPr().append(OxmlElement(f"w:{flag}"))
+
+
 def to_bytes(doc: Any) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def libreoffice() -> str | None:
+    """The LibreOffice program that makes PDFs, or None when it is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def to_pdf(docx_files: list[Path], out_dir: Path) -> list[Path]:
+    """PDFs of Word files through LibreOffice headless (one start for all of them)."""
+    soffice = libreoffice()
+    if soffice is None:
+        raise ConversionError(NO_LIBREOFFICE)
+    pdfs = [out_dir / f"{f.stem}.pdf" for f in docx_files]
+    for pdf in pdfs:
+        pdf.unlink(missing_ok=True)  # an old PDF must not pass for a new one
+    with tempfile.TemporaryDirectory() as profile:
+        # Its own profile: a LibreOffice the trainer has open would take the job over.
+        command = [
+            soffice,
+            f"-env:UserInstallation={Path(profile).as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out_dir),
+            *map(str, docx_files),
+        ]
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=PDF_TIMEOUT_S
+            )
+        except subprocess.TimeoutExpired:
+            done = None
+    missing = [p.name for p in pdfs if not p.is_file()]
+    if missing:
+        said = done.stderr.strip() if done else f"no answer in {PDF_TIMEOUT_S} s"
+        raise ConversionError(
+            f"LibreOffice did not write {', '.join(missing)} ({said}). Close any "
+            "LibreOffice window and try again, or print the .docx file instead."
+        )
+    return pdfs
+
+
+def pdf_bytes(docx: bytes, stem: str = "document") -> bytes:
+    """A Word file's bytes as a PDF's bytes (for a download; nothing is kept)."""
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / f"{stem}.docx"
+        source.write_bytes(docx)
+        return to_pdf([source], Path(work))[0].read_bytes()

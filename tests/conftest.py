@@ -96,6 +96,15 @@ def data_dir(session_dir: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data directory of this test alone (Academies are created in it)."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv(swb_config.DATA_DIR_ENV, str(folder))
+    monkeypatch.delenv(swb_config.DB_ENV, raising=False)
+    return folder
+
+
 # -- a real Voila server -------------------------------------------------------------
 @dataclass
 class VoilaServer:

@@ -11,21 +11,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from sectorwb import academy, config
+from sectorwb import academy
 from sectorwb.cli import main
 from sectorwb.errors import TeamLinkError
 from sectorwb.store import SCHEMA_VERSION, Store
 
 TEAMS = ["Metro Health", "Team C", "North County Manufacturing"]
 SLUG = "denver-metro-2027"
-
-
-@pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv(config.DATA_DIR_ENV, str(folder))
-    monkeypatch.delenv(config.DB_ENV, raising=False)
-    return folder
 
 
 def _teams_file(tmp_path: Path, text: str, name: str = "teams.txt") -> Path:
