@@ -114,7 +114,9 @@ class Console(W.VBox):
         self.changes = TeamChanges(served, self.refresh)
         self.report_team = W.Dropdown(description="Team", options=[])
         self.report_sheet = W.Dropdown(
-            description="Worksheet", options=list(zip(names, self._by_id, strict=True))
+            description="Worksheet",
+            options=list(zip(names, self._by_id, strict=True)),
+            layout=W.Layout(width="46em", max_width="100%"),  # whole titles
         )
         choices = wall.wall_choices(self.sheets)
         self.wall_choice = W.Dropdown(
