@@ -153,10 +153,12 @@ def figure_browser(
                 browser, f"{server.base_url}/voila/render/{START_NOTEBOOK}", "Team name"
             )
             for i in range(runs):
-                order = [("worksheet", sheet, "Target Sector:")]
-                order.append(("console", trainer, "Report-out"))
-                for name, url, label in order if i % 2 == 0 else order[::-1]:
-                    got = open_until_usable(browser, url, label, role="tab")
+                # The answer field of the worksheet; the console's tabs (drawn
+                # with its grid, after the store was read).
+                order = [("worksheet", sheet, "Target Sector:", None)]
+                order.append(("console", trainer, "Report-out", "tab"))
+                for name, url, label, role in order if i % 2 == 0 else order[::-1]:
+                    got = open_until_usable(browser, url, label, role)
                     samples[name].append(got["usable_s"])
                     server.settle(limit=30)
                     print(

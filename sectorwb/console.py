@@ -171,7 +171,7 @@ class Console(W.VBox):
     def refresh(self) -> None:
         """Take in what teams saved since the last look and redraw what changed."""
         records = self.served.teams(removed=True, counts=False)
-        changed: set[str] = set()
+        changed: set[tuple[str, str]] = set()  # (team, worksheet) saved since
         key = [(t.name, t.token) for t in records]
         if key != self._team_key:
             # Added, renamed, merged or removed teams move rows between teams: read
@@ -181,20 +181,21 @@ class Console(W.VBox):
             self._saved, self._last_id = {}, 0
             self._team_options()
             self.changes.update()
-            changed = set(self._by_id)
+            self.links.value = self._links_html()
+            changed = {(t.name, ws) for t in records for ws in self._by_id}
         for row in self.store.latest_since(self._last_id):
             sheet = self._latest.setdefault(row.team, {}).setdefault(row.worksheet, {})
             sheet[row.question] = row
             self._saved[row.team] = max(self._saved.get(row.team, ""), row.saved_at)
             self._last_id = max(self._last_id, row.id)
             self._cells.pop(row.team, None)
-            changed.add(row.worksheet)
+            changed.add((row.team, row.worksheet))
         self._open = self.store.open_pages(presence.cutoff())
         self.grid.value = self._grid_html()
-        self.links.value = self._links_html()
-        if self.report_sheet.value in changed:
+        if (self.report_team.value, self.report_sheet.value) in changed:
             self._draw_report()
-        if self._wall_sheet() in changed or self._wall_pending:
+        wall_sheet = self._wall_sheet()
+        if self._wall_pending or any(ws == wall_sheet for _t, ws in changed):
             self._draw_wall()
         self.status.value = (
             f'<p class="sectorwb-help">{len(self._active())} teams · refreshes every '

@@ -73,6 +73,10 @@ def test_the_grid_follows_saves_reading_only_new_rows(
     assert asked[-1] > 0  # only rows after the last one seen
     console.refresh()
     assert asked[-1] == real()[-1].id  # nothing new since: an empty range is read
+    console.report_team.value, console.report_sheet.value = "Aurora Health", SHEET
+    made.store.save("Aurora Health", SHEET, {"target_sector": "Energy and water"})
+    console.refresh()
+    assert "Energy and water" in console.report.value  # the shown team, redrawn
 
 
 def test_a_team_renamed_elsewhere_is_read_again(made: academy.Academy) -> None:
