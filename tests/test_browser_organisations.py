@@ -56,7 +56,7 @@ def test_typing_in_an_organisation_cell_offers_the_regions_organisations(
     saved = voila_server.saved_answers(team, SHEET)["roster"]
     assert saved[0]["Organization"] == COLLEGE
     # The lead convener offers the roster's names and the region's: the college once.
-    lead = page.get_by_label("Who is the lead “convener”, or co-conveners?")
+    lead = page.get_by_label("Who is the lead “convener”, or co-conveners?", exact=True)
     _offered(page, lead, option)
     assert _options(page, lead).count(option) == 1
     assert COLLEGE not in _options(page, lead)
