@@ -119,7 +119,7 @@ def test_xlsx_has_every_teams_typed_next_steps_and_the_long_form(
     )
     by_team = {(r[0], r[3]): r for r in every[1:]}
     target = by_team[(METRO, "Target Sector:")]
-    assert target[4] == "'" + FORMULA  # shown as text, never run
+    assert target[4] == FORMULA  # a text cell: shown as typed, never run
     stored = made.store.history(METRO, LAUNCH, "target_sector")[-1][0]
     assert target[5] == datetime.fromisoformat(stored).astimezone(UTC).strftime(
         "%Y-%m-%d %H:%M:%S"
