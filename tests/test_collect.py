@@ -16,7 +16,7 @@ import docx
 import openpyxl
 import pytest
 
-from sectorwb import academy, collect, config, content, handouts
+from sectorwb import academy, collect, config, content, wordfile
 from sectorwb.store import Store
 
 METRO = "Metro Health"
@@ -286,7 +286,7 @@ def test_collected_xlsx_renders_in_libreoffice_calc(
         )
     xlsx = tmp_path / "collected.xlsx"
     xlsx.write_bytes(_downloads(made)["xlsx"].build())
-    [pdf] = handouts.to_pdf([xlsx], tmp_path)
+    [pdf] = wordfile.to_pdf([xlsx], tmp_path)
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
