@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,46 +99,150 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8", "replace")
 
 
+# Column widths are in characters of the default font (Calibri 11, which LibreOffice
+# shows as the metric-compatible Carlito); a row is 15 pt per line of that font.
+_MIN_WIDTH, _MAX_WIDTH = 10, 60
+# What a landscape A4 or Letter page holds across at full size: wider sheets are
+# narrowed (their longest columns first) instead of printed in tiny type.
+_PAGE_WIDTH = 140
+_LINE_PT = 15.0
+# Excel's tallest row; text past it stays in the cell but needs the row opened up.
+_MAX_ROW_PT = 409.0
+_MAX_LINES = int(_MAX_ROW_PT // _LINE_PT) + 1  # enough to fill the tallest row
+
+
 def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
-    """One workbook, a sheet per entry; every cell is written as text."""
+    """One workbook, a sheet per entry, every cell text as typed (never a formula),
+    laid out to be read on screen and printed: columns as wide as their text, rows
+    as tall as their wrapped text, the header bold, frozen and on every page."""
     from openpyxl import Workbook  # only pages that export pay for openpyxl
-    from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
     for name, (columns, rows) in sheets.items():
         sheet = book.create_sheet(_sheet_title(name, used))
-        for r, row in enumerate([list(columns), *rows], start=1):
-            for c, text in enumerate(row, start=1):
-                cell = sheet.cell(row=r, column=c)
-                cell.value = safe_cell(xml_text(str(text)))
-                cell.data_type = "s"  # never a formula, whatever the text
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                if r == 1:
-                    cell.font = Font(bold=True)
-        for c, _ in enumerate(columns, start=1):
-            sheet.column_dimensions[sheet.cell(1, c).column_letter].width = 40
+        table = [[xml_text(str(t)) for t in row] for row in [list(columns), *rows]]
+        widths = _column_widths(table)
+        _write_cells(sheet, table)
+        for c, width in enumerate(widths, start=1):
+            sheet.column_dimensions[sheet.cell(1, c).column_letter].width = width
+        for r, row in enumerate(table, start=1):
+            # A row may be shorter than the widest row of its sheet.
+            fits = zip(row, widths, strict=False)
+            lines = max((_line_count(t, w) for t, w in fits), default=1)
+            sheet.row_dimensions[r].height = min(lines * _LINE_PT, _MAX_ROW_PT)
+        _print_setup(sheet)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
 
 
+def _write_cells(sheet: Any, table: Rows) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    wrap, bold = Alignment(wrap_text=True, vertical="top"), Font(bold=True)
+    for r, row in enumerate(table, start=1):
+        for c, text in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c)
+            cell.value = text
+            # openpyxl makes "=..." a formula; an XLSX string cell shows the text
+            # as typed and never runs. The quote-prefix flag (shown nowhere in the
+            # cell) keeps it text when someone edits it in Excel or Calc; a CSV
+            # cannot say "text", so to_csv adds a visible "'" instead.
+            cell.data_type = "s"
+            if text.startswith(_FORMULA_START):
+                cell.quotePrefix = True
+            cell.alignment = wrap
+            if r == 1:
+                cell.font = bold
+
+
+def _column_widths(table: Rows) -> list[float]:
+    """Each column as wide as its longest line, within bounds (a long answer wraps)."""
+    width = [0] * max((len(row) for row in table), default=0)
+    for row in table:
+        for c, text in enumerate(row):
+            longest = max((_text_width(line) for line in text.split("\n")), default=0)
+            width[c] = max(width[c], longest)
+    # Bold header text and the cell's padding take about two characters more.
+    width = [min(max(w + 2, _MIN_WIDTH), _MAX_WIDTH) for w in width]
+    cap = max(width, default=0)
+    while sum(min(w, cap) for w in width) > _PAGE_WIDTH and cap > _MIN_WIDTH:
+        cap -= 1
+    return [float(min(w, cap)) for w in width]
+
+
+# Characters two columns wide (CJK, Hangul, full-width forms, emoji).
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
+    "\uffe0-\uffe6\U0001f300-\U0001faff\U00020000-\U0003fffd]"
+)
+
+
+def _text_width(text: str) -> int:
+    return len(text) + len(_WIDE.findall(text))
+
+
+def _line_count(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide, as a
+    spreadsheet breaks it at spaces. LibreOffice and Excel do not fit row heights
+    to wrapped text when they open a file, so the file has to say them."""
+    # A width unit is one digit "0"; running text averages narrower (measured: 1.3
+    # letters a unit in LibreOffice with DejaVu Sans, which is wider than Calibri),
+    # so 1.2 leaves room for capitals and bold without hiding a line.
+    chars = max(int(width * 1.2) - 2, 1)
+    lines = 0
+    for paragraph in text.split("\n"):
+        # Past the tallest row the count no longer matters: a 100,000-character
+        # answer is only wrapped as far as a row can show.
+        paragraph = paragraph[: chars * (_MAX_LINES + 1)]
+        if _WIDE.search(paragraph):  # no spaces to break at, two units a character
+            lines += max(-(-_text_width(paragraph) // chars), 1)
+        else:
+            lines += len(textwrap.wrap(paragraph, chars, break_on_hyphens=False)) or 1
+        if lines >= _MAX_LINES:
+            return _MAX_LINES
+    return max(lines, 1)
+
+
+def _print_setup(sheet: Any) -> None:
+    """Landscape, every column on one page across, as many pages down as the rows
+    need, the header row on each, gridlines printed so a cell's text stays its own."""
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_options.gridLines = True
+
+
+_SHEET_NAME_MAX = 31
+
+
 def _sheet_title(name: str, used: set[str]) -> str:
-    # Excel forbids []:*?/\ and a leading or trailing apostrophe in sheet names; a
-    # sheet tab is one line.
-    base = (
-        re.sub(r"[\[\]:*?/\\]", " ", " ".join(xml_text(name).split()))
-        .strip(" '")[:31]
-        .strip(" '")
-        or "Sheet"
-    )
+    # Excel forbids []:*?/\ and a leading or trailing apostrophe in sheet names and
+    # cuts them at 31 characters; a sheet tab is one line. A cut falls between words.
+    words = re.sub(r"[\[\]:*?/\\]", " ", xml_text(name)).split()
+    base = _cut_at_word(" ".join(words), _SHEET_NAME_MAX) or "Sheet"
     title, n = base, 2
     while title.lower() in used:
         suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+        title, n = _cut_at_word(base, _SHEET_NAME_MAX - len(suffix)) + suffix, n + 1
     used.add(title.lower())
     return title
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    text = text.strip(" '")
+    if len(text) > limit:
+        head = text[: limit + 1]
+        cut = head.rsplit(" ", 1)[0] if " " in head else ""
+        # One long word (or a first word past half the room) is cut where it must be.
+        text = cut if len(cut) > limit // 2 else text[:limit]
+    return text.strip(" '")
 
 
 # Backslash-escaped so that no bracket in team text can open a link, an image or a

@@ -16,7 +16,7 @@ import docx
 import openpyxl
 import pytest
 
-from sectorwb import academy, collect, config, content, handouts
+from sectorwb import academy, collect, config, content, wordfile
 from sectorwb.store import Store
 
 METRO = "Metro Health"
@@ -119,7 +119,7 @@ def test_xlsx_has_every_teams_typed_next_steps_and_the_long_form(
     )
     by_team = {(r[0], r[3]): r for r in every[1:]}
     target = by_team[(METRO, "Target Sector:")]
-    assert target[4] == "'" + FORMULA  # shown as text, never run
+    assert target[4] == FORMULA  # a text cell: shown as typed, never run
     stored = made.store.history(METRO, LAUNCH, "target_sector")[-1][0]
     assert target[5] == datetime.fromisoformat(stored).astimezone(UTC).strftime(
         "%Y-%m-%d %H:%M:%S"
@@ -286,7 +286,7 @@ def test_collected_xlsx_renders_in_libreoffice_calc(
         )
     xlsx = tmp_path / "collected.xlsx"
     xlsx.write_bytes(_downloads(made)["xlsx"].build())
-    [pdf] = handouts.to_pdf([xlsx], tmp_path)
+    [pdf] = wordfile.to_pdf([xlsx], tmp_path)
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout

@@ -85,12 +85,17 @@ def test_xlsx_stores_formula_text_as_a_string() -> None:
     book = load_workbook(io.BytesIO(data))
     sheet = book["Next steps"]
     assert [c.value for c in sheet[1]] == ["Action", "Timeline"]
+    # Text cells hold exactly what was typed: no "'" shows, nothing runs; the
+    # quote-prefix flag keeps them text when someone edits them.
     formula_cell = sheet["A2"]
     assert formula_cell.data_type == "s"
-    assert formula_cell.value == "'" + FORMULA
+    assert formula_cell.value == FORMULA
+    assert formula_cell.quotePrefix
     assert sheet["B2"].data_type == "s"
-    assert sheet["B2"].value == "'+1 week"
+    assert sheet["B2"].value == "+1 week"
+    assert sheet["B2"].quotePrefix
     assert sheet["A3"].value == "Call"
+    assert not sheet["A3"].quotePrefix
     for row in sheet.iter_rows():
         for cell in row:
             assert cell.data_type != "f"
@@ -105,6 +110,8 @@ def test_xlsx_sheet_names_are_sanitised_and_unique() -> None:
         long_name: (["A"], [["4"]]),
         long_name + " again": (["A"], [["5"]]),
         "///": (["A"], [["6"]]),
+        "Step 1: Build your Regional Support Team": (["A"], [["7"]]),
+        "Supercalifragilisticexpialidocious-and-more": (["A"], [["8"]]),
     }
     book = load_workbook(io.BytesIO(export.to_xlsx(sheets)))
     names = book.sheetnames
@@ -113,10 +120,19 @@ def test_xlsx_sheet_names_are_sanitised_and_unique() -> None:
     for name in names:
         assert 0 < len(name) <= 31
         assert not set(name) & set("[]:*?/\\")
+        assert "  " not in name and name == name.strip()
     assert names[0] == "Next steps"
     assert names[1] == "next steps (2)"
+    # Cut between words, where ":" was a space is one space.
+    assert names[2] == "What draft a b c"
+    assert names[3:5] == [
+        "A very long sheet name that",
+        "A very long sheet name that (2)",
+    ]
+    assert names[6] == "Step 1 Build your Regional"
+    assert names[7] == "Supercalifragilisticexpialidocious-and-more"[:31]  # one word
     # Each sheet kept its own content, in order.
-    assert [book[n]["A2"].value for n in names] == ["1", "2", "3", "4", "5", "6"]
+    assert [book[n]["A2"].value for n in names] == [str(i) for i in range(1, 9)]
 
 
 # -- Markdown ---------------------------------------------------------------------------
@@ -252,7 +268,7 @@ def test_every_download_builds_bytes_and_a_safe_filename(
         assert book.sheetnames == ["Next steps", "Answers"]
         answers_sheet = book["Answers"]
         values = [c.value for row in answers_sheet.iter_rows() for c in row]
-        assert "'" + FORMULA in values
+        assert FORMULA in values
     elif spec.suffix.endswith(".csv"):
         assert _read_csv(data)
     else:
@@ -302,7 +318,7 @@ def test_xlsx_holds_pasted_control_characters() -> None:
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Sheet one"]
     sheet = book.active
-    assert [c.value for c in sheet["A"]] == ["Action", AS_XML, "'=1+2", "\ufffd"]
+    assert [c.value for c in sheet["A"]] == ["Action", AS_XML, "=1+2", "\ufffd"]
 
 
 def test_csv_keeps_pasted_text_as_typed() -> None:

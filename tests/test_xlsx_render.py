@@ -1,0 +1,157 @@
+"""XLSX files a person can read and print: fitted columns and rows, a frozen header
+on every page, landscape one page wide, text cells as typed; rendered by LibreOffice."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from sectorwb import content, export, packet, wordfile
+from sectorwb.schema import LongText, ShortText
+
+PROSE = (
+    "the partnership asks employers what they need first and then the educators "
+    "and the workforce board answer together with a plan"
+).split()
+
+
+def _prose(words: int, last: str) -> str:
+    return " ".join(PROSE[i % len(PROSE)] for i in range(words)) + " " + last
+
+
+def _sheet(columns: list[str], rows: list[list[str]]) -> Any:
+    return load_workbook(io.BytesIO(export.to_xlsx({"S": (columns, rows)})))["S"]
+
+
+def test_columns_are_as_wide_as_their_text_within_bounds() -> None:
+    sheet = _sheet(
+        ["Action", "When", "Who"],
+        [[_prose(60, "end"), "June", "Ana from the college"], ["Call", "", "Bo"]],
+    )
+    widths = [sheet.column_dimensions[c].width for c in "ABC"]
+    assert widths[0] == 60  # a paragraph wraps at the widest bound
+    assert widths[1] == 10  # "When" and "June" get the narrowest
+    assert widths[2] == len("Ana from the college") + 2
+
+
+def test_a_wide_sheet_is_narrowed_to_print_at_full_size() -> None:
+    columns = [f"Column {i}" for i in range(6)]
+    sheet = _sheet(columns, [[_prose(30, str(i)) for i in range(6)]])
+    widths = [sheet.column_dimensions[c].width for c in "ABCDEF"]
+    assert sum(widths) <= 140 and min(widths) >= 10
+    assert len(set(widths)) == 1  # the long columns share the page
+
+
+def test_rows_are_as_tall_as_their_wrapped_text() -> None:
+    long = _prose(120, "end")
+    sheet = _sheet(
+        ["Answer", "Note"],
+        [["Short", "Short"], [long, "x"], ["one\ntwo\nthree", ""], ["日本" * 60, ""]],
+    )
+    heights = [sheet.row_dimensions[r].height for r in range(1, 6)]
+    assert heights[:2] == [15, 15]  # one line: the default height
+    # 120 words in a 60-wide column: at least 10 lines, each 15 pt.
+    assert heights[2] >= 15 * len(long) / (60 * 1.3)
+    assert heights[3] == 45  # three lines typed, three lines shown
+    # 120 characters two units wide need more room than 120 Latin letters.
+    assert heights[4] > 15 * 240 / (60 * 1.3)
+
+
+def test_a_huge_answer_gets_the_tallest_row_quickly() -> None:
+    sheet = _sheet(["Answer"], [["word " * 20_000]])
+    assert sheet.row_dimensions[2].height == 409  # Excel's limit
+
+
+def test_header_is_bold_frozen_and_printed_on_every_page_landscape() -> None:
+    sheet = _sheet(["Action", "Timeline"], [["Call", "June"]])
+    assert sheet["A1"].font.b and sheet["B1"].font.b and not sheet["A2"].font.b
+    assert sheet["A2"].alignment.wrap_text
+    assert sheet.freeze_panes == "A2"
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0  # as many pages down as needed
+
+
+@pytest.mark.parametrize("typed", ["=SUM(A1:A2)", "+1 week", "-5", "@home", "\tTab"])
+def test_formula_like_text_is_a_text_cell_shown_as_typed(typed: str) -> None:
+    data = export.to_xlsx({"S": (["Action"], [[typed]])})
+    cell = load_workbook(io.BytesIO(data))["S"]["A2"]
+    assert (cell.value, cell.data_type) == (typed, "s")
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in xml and b"'" + typed.encode() not in xml
+
+
+def test_worksheet_titles_become_short_sheet_names_without_doubled_spaces() -> None:
+    sheets = content.worksheets()
+    book = load_workbook(io.BytesIO(packet.packet_xlsx(sheets, "Team", {})))
+    for name, ws in zip(book.sheetnames, sheets, strict=False):
+        assert "  " not in name and len(name) <= 31
+        # Cut between words: each word of the name is a word of the title.
+        assert set(name.split()) <= set(re.sub(r"[:/]", " ", ws.title).split())
+    assert "Step 1 Build your Regional" in book.sheetnames
+
+
+def _long_answers() -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Every text question and three next steps of every worksheet answered at
+    length, each ending in its own last word."""
+    answers: dict[str, dict[str, Any]] = {}
+    last_words: list[str] = []
+
+    def last() -> str:
+        last_words.append(f"lastword{len(last_words):03d}")
+        return last_words[-1]
+
+    for ws in content.worksheets():
+        given: dict[str, Any] = {
+            q.id: _prose(70, last())
+            for section in ws.sections
+            for q in section.questions
+            if isinstance(q, LongText | ShortText)
+        }
+        columns = ws.action_table.columns
+        given[ws.action_table.as_question().id] = [
+            {columns[0]: _prose(40, last()), columns[1]: "By June", columns[2]: "Ana"}
+            for _ in range(3)
+        ]
+        answers[ws.id] = given
+    return answers, last_words
+
+
+@pytest.mark.slow
+def test_packet_xlsx_renders_every_long_answer_on_few_pages(tmp_path: Path) -> None:
+    if not (wordfile.libreoffice() and shutil.which("pdftotext")):
+        pytest.skip(
+            "LibreOffice or pdftotext is not installed, so the XLSX is not rendered "
+            "here: sudo apt-get install -y libreoffice-calc poppler-utils"
+        )
+    answers, last_words = _long_answers()
+    sheets = content.worksheets()
+    xlsx = tmp_path / "packet.xlsx"
+    xlsx.write_bytes(packet.packet_xlsx(sheets, "Long Answers", answers))
+    [pdf] = wordfile.to_pdf([xlsx], tmp_path)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # A row too short for its text is cut off in the PDF: the last words go missing
+    # (all 86 did with 15-pt rows).
+    assert [w for w in last_words if w not in text] == []
+    pages = [p for p in text.split("\f") if p.strip()]
+    # Every page carries its sheet's header row: next steps or the answers.
+    assert all("Timeline" in p or "Question" in p for p in pages)
+    # Measured: 36 pages (one per next-steps sheet, 22 for every answer, 86 of them
+    # 40-70 words); the 40-wide portrait layout printed 54 and hid those words.
+    # One page per next-steps sheet and 25 for the answers is the most we accept.
+    assert len(pages) <= len(sheets) + 25
