@@ -315,7 +315,11 @@ class Console(W.VBox):
         served = self.served
         word = (
             "Team cards (Word)",
-            lambda: (cards.filename(served, "docx"), DOCX_MIME, cards.cards_docx(served)),
+            lambda: (
+                cards.filename(served, "docx"),
+                DOCX_MIME,
+                cards.cards_docx(served),
+            ),
         )
         box = Downloads(
             [("Team cards to print", lambda: cards.cards_file(served)), word],
