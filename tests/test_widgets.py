@@ -696,3 +696,40 @@ def test_worksheet_excel_download_with_a_vertical_tab(
     assert store.answers("Alpha", form.worksheet.id)["target_sector"] == (
         "Health\x0bcare\x00 🚀"
     )  # kept as typed in the store
+
+
+@pytest.mark.parametrize(
+    ("worksheet", "typed_in", "value", "offered_in", "column"),
+    [
+        # Step 4: the champions' Priority is one of the priorities typed above it.
+        (
+            "step4_launch",
+            "priority_opportunities",
+            ["Hire 40 CNC machinists"],
+            "champions",
+            "Priority",
+        ),
+        # Step 5: a member's task team is one of the task teams typed above it.
+        (
+            "step5_action",
+            "task_teams",
+            [{"Priority": "Apprenticeships"}],
+            "task_team_members",
+            "Task team",
+        ),
+    ],
+)
+def test_a_table_offers_what_is_typed_above_it_on_the_page(
+    worksheet: str, typed_in: str, value: Any, offered_in: str, column: str
+) -> None:
+    form = widgets.WorksheetForm(content.get(worksheet))
+    form.suggest({})
+    form.fields[typed_in].value = value
+    boxes = [
+        w
+        for w in _descendants(form.fields[offered_in])
+        if isinstance(w, W.Combobox) and w.description.startswith(f"{column},")
+    ]
+    assert boxes
+    expected = value[0] if isinstance(value[0], str) else value[0]["Priority"]
+    assert all(expected in box.options for box in boxes)
