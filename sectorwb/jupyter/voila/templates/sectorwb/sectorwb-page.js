@@ -2,7 +2,10 @@
    Two promises to a team: closing or reloading the page never drops typing
    silently, and a page whose server or kernel is gone says so instead of pretending
    its inputs still work. The kernel decides what is saved; this script only reads
-   the save status line (.sectorwb-status) and ipywidgets' disconnected marker. */
+   the save status line (.sectorwb-status) and ipywidgets' disconnected marker.
+   It also does what the widgets cannot from the kernel: keeps the save status in
+   view, names radio groups for screen readers, saves a made download at once,
+   prints text boxes as their text, and passes the console grid's clicks on. */
 (function () {
   "use strict";
   var lastInput = 0; // when the team last typed or clicked a choice
