@@ -35,7 +35,6 @@ def show_console() -> None:
 
 
 def _show_console(page: Page) -> None:
-    store = Store(config.db_path())
     if config.academy() is None:
         page.notice(
             "The trainer console shows the teams of an Academy. Create one with "
@@ -44,13 +43,15 @@ def _show_console(page: Page) -> None:
             "warning",
         )
         return
+    store = Store(config.db_path())
     served = academy.from_store(store)
 
     def open_with(key: object) -> bool:
         if not served.check_trainer_key(key):
             page.notice(
                 f"That is not the trainer key of {served.name}. Use the key that "
-                "`sectorwb academy new` printed (letters and digits, no spaces); "
+                "`sectorwb academy new` printed (20 letters and digits; case and "
+                "spaces do not matter); "
                 f"`sectorwb academy key {served.slug}` makes a new one if it is lost."
             )
             return False
