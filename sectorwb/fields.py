@@ -42,7 +42,8 @@ class Field(W.VBox):
         # (set afterwards, each would be one more message that Voila relays).
         # Only a question that can hide needs a Layout of its own (display toggles).
         layout = {} if question.show_if else {"layout": shared_layout()}
-        super().__init__(parts, _dom_classes=("sectorwb-field",), **layout)
+        classes = ("sectorwb-field", *(("sectorwb-sub",) if question.sub_item else ()))
+        super().__init__(parts, _dom_classes=classes, **layout)
 
     def _build(self) -> list[W.Widget]:
         raise NotImplementedError

@@ -65,6 +65,8 @@ class _Question(_Model):
     text: str = Field(min_length=1)
     help: str = ""
     show_if: ShowIf | None = None
+    # A sub-item of the question above it (the manual's "a.", "b." ...): indented.
+    sub_item: bool = False
     # A named list this answer adds to (e.g. "target_sectors"), which questions that
     # `offer` the same name suggest, on any worksheet of the same team.
     provides: str | None = Field(default=None, pattern=_ID)

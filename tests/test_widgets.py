@@ -733,3 +733,15 @@ def test_a_table_offers_what_is_typed_above_it_on_the_page(
     assert boxes
     expected = value[0] if isinstance(value[0], str) else value[0]["Priority"]
     assert all(expected in box.options for box in boxes)
+
+
+def test_the_manuals_sub_items_are_indented_under_their_question() -> None:
+    ws = content.get("step6_sustain")
+    form = widgets.WorksheetForm(ws)
+    subs = [q.id for q in ws.questions() if q.sub_item]
+    assert subs == ["aar_companies", "aar_educators", "aar_workforce", "aar_economic"]
+    for q in ws.questions():
+        classes = form.fields[q.id]._dom_classes
+        assert ("sectorwb-sub" in classes) == (q.id in subs)
+        if q.id in subs:
+            assert q.text.split(".")[0] in "abcd"  # the manual's own lettering
