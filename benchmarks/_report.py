@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import statistics
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +14,32 @@ from pathlib import Path
 from typing import Any
 
 OUT = Path(__file__).resolve().parent / "out"
+
+
+class Machine:
+    """The machine's load when a run starts and ends: printed with its summary, and
+    kept with its raw samples (a loaded machine explains odd figures)."""
+
+    def __init__(self) -> None:
+        self.started, self.load = time.time(), os.getloadavg()
+        print(
+            f"cores {os.cpu_count()}, load average at start {self.load[0]:.2f}",
+            flush=True,
+        )
+
+    def finish(self, name: str, args: Any, rows: Sequence[Row], raw: Any) -> None:
+        """Print the summary table and the machine line; save the raw samples."""
+        end = os.getloadavg()
+        print()
+        print(table(rows))
+        print(
+            f"\nmachine: {os.cpu_count()} cores; load average (1 min) at start "
+            f"{self.load[0]:.2f}, at end {end[0]:.2f}; run took "
+            f"{(time.time() - self.started) / 60:.1f} min"
+        )
+        load = {"start": self.load, "end": end}
+        path = save_raw(name, run_report(args, rows, raw, load_avg=load))
+        print(f"raw samples: benchmarks/out/{path.name}")
 
 
 def save_raw(name: str, report: dict[str, Any]) -> Path:

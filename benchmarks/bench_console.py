@@ -19,7 +19,7 @@ from typing import Any
 
 from _browser import CHROMIUM, CHROMIUM_ARGS, open_until_usable
 from _procs import VoilaServer, free_port, stop_all, stop_on_exit
-from _report import Row, median, ratio, run_report, save_raw, table
+from _report import Machine, Row, median, ratio
 
 from sectorwb import academy, config, content
 from sectorwb.cli import voila_command, voila_env
@@ -191,8 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     only = set(args.only or "abc")
     stop_on_exit()
-    started, load0 = time.time(), os.getloadavg()
-    print(f"cores {os.cpu_count()}, load average at start {load0[0]:.2f}", flush=True)
+    machine = Machine()
     rows: list[Row] = []
     raw: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(
@@ -221,17 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stop_all()
             made.store.close()
-    load1 = os.getloadavg()
-    print()
-    print(table(rows))
-    print(
-        f"\nmachine: {os.cpu_count()} cores; load average (1 min) at start "
-        f"{load0[0]:.2f}, at end {load1[0]:.2f}; run took "
-        f"{(time.time() - started) / 60:.1f} min"
-    )
-    load = {"start": load0, "end": load1}
-    path = save_raw("bench_console", run_report(args, rows, raw, load_avg=load))
-    print(f"raw samples: benchmarks/out/{path.name}")
+    machine.finish("bench_console", args, rows, raw)
     return 0
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import psutil
 from _browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_S
 from _procs import VoilaServer, stop_all, stop_on_exit
-from _report import Row, median, ratio, run_report, save_raw, table
+from _report import Machine, Row, median, ratio
 from _sides import WORKSHEET_ID, Bench
 
 from sectorwb import content
@@ -205,8 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     only = set(args.only or "ab")
     stop_on_exit()
-    started, load0 = time.time(), os.getloadavg()
-    print(f"cores {os.cpu_count()}, load average at start {load0[0]:.2f}", flush=True)
+    machine = Machine()
     rows: list[Row] = []
     raw: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(
@@ -242,17 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                     browser.close()
         finally:
             stop_all()
-    load1 = os.getloadavg()
-    print()
-    print(table(rows))
-    print(
-        f"\nmachine: {os.cpu_count()} cores; load average (1 min) at start "
-        f"{load0[0]:.2f}, at end {load1[0]:.2f}; run took "
-        f"{(time.time() - started) / 60:.1f} min"
-    )
-    load = {"start": load0, "end": load1}
-    path = save_raw("bench_table_rows", run_report(args, rows, raw, load_avg=load))
-    print(f"raw samples: benchmarks/out/{path.name}")
+    machine.finish("bench_table_rows", args, rows, raw)
     return 0
 
 
