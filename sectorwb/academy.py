@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import config, teams
+from . import config, listfile, teams
 from .errors import AcademyError, SectorwbError, TeamLinkError
 from .store import AcademyRecord, Store, TeamRecord
 
@@ -68,34 +68,19 @@ def read_teams_file(path: str | Path) -> list[str]:
     Blank lines are skipped; every invalid or repeated name is reported with its line
     number at once (AcademyError), so one fix of the file is enough."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
-    except FileNotFoundError:
-        raise AcademyError(f"{path}: no such teams file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AcademyError(
-            f"{path}: cannot be read as UTF-8 text ({exc}). Save it as UTF-8."
-        ) from None
+    text = listfile.read_text(path, "teams", AcademyError)
     lines = _csv_lines(path, text) if path.suffix.lower() == ".csv" else _plain(text)
-    names: list[str] = []
-    seen: dict[str, int] = {}
+    found: list[tuple[str, str]] = []
     problems = []
     for number, raw in lines:
         if not raw.strip():
             continue
         try:
-            name = teams.validate(raw)
+            found.append((f"line {number}", teams.validate(raw)))
         except SectorwbError as exc:
             problems.append(f"line {number}: {raw.strip()!r}: {exc}")
-            continue
-        first = seen.setdefault(teams.key(name), number)
-        if first != number:
-            problems.append(
-                f"line {number}: {name!r} is the same team as line {first} "
-                "(names differing only in case or spacing are one team); remove one."
-            )
-            continue
-        names.append(name)
+    problems += listfile.repeats(found, "team")
+    names = list(dict.fromkeys(name for _, name in found))
     if len(names) > MAX_TEAMS:
         problems.append(
             f"{len(names)} teams; an Academy can have at most {MAX_TEAMS}. Split it "
@@ -103,11 +88,7 @@ def read_teams_file(path: str | Path) -> list[str]:
         )
     if not names and not problems:
         problems.append("no team names in it. Write one team name per line.")
-    if problems:
-        raise AcademyError(
-            f"{path}: nothing was created. Fix the teams file:\n  "
-            + "\n  ".join(problems)
-        )
+    listfile.refuse(path, "teams", problems, AcademyError)
     return names
 
 

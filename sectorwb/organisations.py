@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import config, teams
+from . import config, listfile
 from .errors import DataFileError
 
 # The organisations of each region file a page read, in the data directory.
@@ -72,34 +72,12 @@ class Organisation(BaseModel):
         return kind
 
 
-def repeats(entries: list[tuple[str, str]]) -> list[str]:
-    """A problem for each name that repeats an earlier one (case and spacing aside);
-    each entry is (where, name), e.g. ("line 4", "Birch College")."""
-    first: dict[str, str] = {}
-    problems = []
-    for where, name in entries:
-        seen = first.setdefault(teams.key(name), where)
-        if seen != where:
-            problems.append(
-                f"{where}: {name!r} is the same organisation as {seen} (names that "
-                "differ only in case or spacing are one); remove one"
-            )
-    return problems
-
-
 def read_organisations(path: str | Path) -> list[Organisation]:
     """Organisations from a CSV file with a ``name`` column and an optional ``kind``
     (headers in any case; the BOM Excel writes is fine). Every problem is reported
     at once with its line (DataFileError), so that one fix of the file is enough."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataFileError(f"{path}: no such organisations file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(
-            f"{path}: cannot be read as UTF-8 text ({exc}). Save it as CSV UTF-8."
-        ) from None
+    text = listfile.read_text(path, "organisations", DataFileError)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = {(c or "").strip().lower(): c for c in reader.fieldnames or [] if c}
     unknown = [c for c in header if c not in ("name", "kind")]
@@ -125,7 +103,7 @@ def read_organisations(path: str | Path) -> list[Organisation]:
             first = exc.errors()[0]
             why = first["msg"].removeprefix("Value error, ")
             problems.append(f"{where}: {first['loc'][0]}: {why}.")
-    problems += repeats([(where, o.name) for where, o in found])
+    problems += listfile.repeats([(w, o.name) for w, o in found], "organisation")
     if len(found) > MAX_ORGANISATIONS:
         problems.append(
             f"{len(found)} organisations; a region lists at most {MAX_ORGANISATIONS}. "
@@ -133,13 +111,7 @@ def read_organisations(path: str | Path) -> list[Organisation]:
         )
     if not found and not problems:
         problems.append("no organisations in it: write one name per line under 'name'.")
-    if problems:
-        more = len(problems) - _SHOWN_PROBLEMS
-        raise DataFileError(
-            f"{path}: nothing was created. Fix the organisations file:\n  "
-            + "\n  ".join(problems[:_SHOWN_PROBLEMS])
-            + (f"\n  ... and {more} more problems." if more > 0 else "")
-        )
+    listfile.refuse(path, "organisations", problems, DataFileError, _SHOWN_PROBLEMS)
     return [o for _, o in found]
 
 

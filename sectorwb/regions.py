@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import DataFileError
-from .organisations import MAX_ORGANISATIONS, Organisation, repeats
+from .listfile import repeats
+from .organisations import MAX_ORGANISATIONS, Organisation
 
 REGIONS_DIR_ENV = "SECTORWB_REGIONS_DIR"
 CONFIG_NAME = "region.yaml"
@@ -39,7 +40,10 @@ class RegionConfig(BaseModel):
     @field_validator("organisations")
     @classmethod
     def _each_once(cls, found: list[Organisation]) -> list[Organisation]:
-        twice = repeats([(f"organisations.{i}", o.name) for i, o in enumerate(found)])
+        twice = repeats(
+            [(f"organisations.{i}", o.name) for i, o in enumerate(found)],
+            "organisation",
+        )
         if twice:
             raise ValueError("; ".join(twice))
         return found

@@ -16,14 +16,6 @@ TEAMS = ["Aurora Health", "Team C"]
 
 
 @pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv(config.DATA_DIR_ENV, str(folder))
-    monkeypatch.delenv(config.DB_ENV, raising=False)
-    return folder
-
-
-@pytest.fixture
 def made(data: Path, monkeypatch: pytest.MonkeyPatch) -> academy.Academy:
     found, _key = academy.create("Room Test 2027", "demo", TEAMS)
     monkeypatch.setenv(config.ACADEMY_ENV, found.slug)
