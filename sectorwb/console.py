@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import ipywidgets as W
@@ -206,7 +205,7 @@ class Console(W.VBox):
     def _seen(self) -> str:
         if not self._saved:
             return "no answers saved yet"
-        return f"last save {_local_time(max(self._saved.values()))}"
+        return f"last save {live.local_time(max(self._saved.values()))}"
 
     def _active(self) -> list[TeamRecord]:
         return [t for t in self._teams if t.token]
@@ -254,7 +253,7 @@ class Console(W.VBox):
         pages = self._open.get(team, 0)
         here = f'<span class="sectorwb-open">● {pages}</span>' if pages else "—"
         saved = self._saved.get(team)
-        when = _local_time(saved) if saved else "—"
+        when = live.local_time(saved) if saved else "—"
         return (
             f'<tr><th scope="row">{html.escape(team)}</th><td>{here}</td>'
             f"<td>{when}</td>{self._cells[team]}</tr>"
@@ -369,10 +368,3 @@ def _projector(controls: W.Widget, shown: W.HTML) -> W.VBox:
     full = lean(W.Button, description="Full screen", icon="expand")
     full.add_class("sectorwb-fullscreen")
     return W.VBox([controls, full, shown], _dom_classes=("sectorwb-projector",))
-
-
-def _local_time(saved_at: str) -> str:
-    """A save time as the trainer's clock shows it (the store keeps UTC)."""
-    moment = datetime.fromisoformat(saved_at).astimezone()
-    today = datetime.now(UTC).astimezone().date()
-    return moment.strftime("%H:%M:%S" if moment.date() == today else "%d %b %H:%M")
