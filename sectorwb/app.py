@@ -63,11 +63,13 @@ class Page(W.VBox):
 
 @dataclass(frozen=True)
 class _Visit:
-    """The team a page opened, the query its links carry, and its region."""
+    """The team a page opened, the query its links carry, its region, and the Academy
+    the server serves (None outside one)."""
 
     team: str
     query: str
     region: str | None
+    served: academy.Academy | None
 
 
 def _served_academy(store: Store) -> academy.Academy | None:
@@ -142,9 +144,8 @@ def _choose_team(
     def visit(team: str) -> None:
         token = served.token(team) if served else None
         links = teams.page_query(team, linked_region, token)
-        on_team(
-            _Visit(team, links, linked_region or (served.region if served else None))
-        )
+        region = linked_region or (served.region if served else None)
+        on_team(_Visit(team, links, region, served))
 
     raw, token = teams.from_query(query), teams.query_param(query, "t")
     if served is not None and (raw is not None or token is not None):
@@ -203,11 +204,11 @@ def _warn_if_read_only(page: Page, store: Store) -> None:
         )
 
 
-def _organisations(store: Store, region: str | None) -> list[tuple[str, str | None]]:
+def _organisations(visit: _Visit) -> list[tuple[str, str | None]]:
     """The local organisations (name, kind) a page offers: the served Academy's own
     list, else its region's; none when the page knows no region."""
-    served = _served_academy(store)
-    own = served.organisations() if served else []
+    own = visit.served.organisations() if visit.served else []
+    region = visit.region
     if own or not region:
         return own
     from . import organisations  # only on pages that offer them
@@ -237,7 +238,7 @@ def _show_worksheet(page: Page, worksheet_id: str) -> None:
         team = visit.team
         form.bind(store, team)
         wanted = offers.REGION_OFFERS & form.worksheet.offered()
-        found = _organisations(store, visit.region) if wanted else []
+        found = _organisations(visit) if wanted else []
         form.suggest(content.named_answers(store.all_answers(team)), found)
         for explorer in form.explorers:
             explorer.use_region(visit.region)

@@ -293,20 +293,20 @@ def test_a_pages_read_is_cached_until_the_region_file_changes(
 
 
 def test_a_page_offers_the_academys_list_else_its_regions(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    plain = store.Store(config.db_path())
-    assert app._organisations(plain, None) == []
-    assert app._organisations(plain, "demo") == DEMO
-    assert app._organisations(plain, "no-such-region") == []
+    def visit(region: str | None, served: academy.Academy | None = None) -> app._Visit:
+        return app._Visit("A", "team=A", region, served)
+
+    assert app._organisations(visit(None)) == []
+    assert app._organisations(visit("demo")) == DEMO
+    assert app._organisations(visit("no-such-region")) == []
     assert "organisations of region 'no-such-region'" in capsys.readouterr().err
 
     own, _key = academy.create("Own List", "demo", ["A"], None, [("Acme", None)])
     bare, _key = academy.create("No List", "demo", ["A"])
-    monkeypatch.setenv(config.ACADEMY_ENV, own.slug)
-    assert app._organisations(store.Store(config.db_path()), "demo") == [("Acme", None)]
-    monkeypatch.setenv(config.ACADEMY_ENV, bare.slug)
-    assert app._organisations(store.Store(config.db_path()), "demo") == DEMO
+    assert app._organisations(visit("demo", own)) == [("Acme", None)]
+    assert app._organisations(visit("demo", bare)) == DEMO
 
 
 # -- the offers -----------------------------------------------------------------------
