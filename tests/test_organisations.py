@@ -218,6 +218,39 @@ def test_academy_new_with_a_bad_organisations_file_creates_nothing(
     assert not (config.data_dir() / config.ACADEMIES_DIR).exists()
 
 
+def test_academy_organisations_shows_replaces_and_clears_the_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _academy_new(tmp_path, None) == 0
+    capsys.readouterr()
+    assert main(["academy", "organisations", "spring-2027"]) == 0
+    assert "offer the organisations of the region demo" in capsys.readouterr().out
+
+    new_list = _csv(tmp_path, "name,kind\nSpring College,college\n")
+    assert main(["academy", "organisations", "spring-2027", str(new_list)]) == 0
+    assert "1 local organisations of its own" in capsys.readouterr().out
+    assert academy.load("spring-2027").organisations() == [
+        ("Spring College", "college")
+    ]
+    assert main(["academy", "organisations", "spring-2027"]) == 0
+    assert "Spring College  (college)" in capsys.readouterr().out
+
+    # A bad file changes nothing; FILE and --clear together are refused.
+    bad = _csv(tmp_path, "name,kind\nAcme,firm\n")
+    assert main(["academy", "organisations", "spring-2027", str(bad)]) == 2
+    assert "line 2: kind: kind 'firm'" in capsys.readouterr().err
+    both = ["academy", "organisations", "spring-2027", str(new_list), "--clear"]
+    assert main(both) == 2
+    assert "not both" in capsys.readouterr().err
+    assert academy.load("spring-2027").organisations() == [
+        ("Spring College", "college")
+    ]
+
+    assert main(["academy", "organisations", "spring-2027", "--clear"]) == 0
+    assert "its region's (demo) organisations" in capsys.readouterr().out
+    assert academy.load("spring-2027").organisations() == []
+
+
 # -- an older database ----------------------------------------------------------------
 def _version_1_file(path: Path) -> None:
     """An answer database as the Academy release wrote it (schema version 1)."""
