@@ -321,6 +321,31 @@ def start_voila(
         command = [str(Path(sys.executable).parent / "voila"), target]
         command += ["--no-browser", f"--port={port}"]
         env.pop("JUPYTER_PATH")  # only `sectorwb serve` sets it
+    return launch(
+        command,
+        env,
+        cwd,
+        port,
+        data_dir,
+        log_path,
+        db_path=swb_config.academy_db_path(academy, data_dir) if academy else None,
+        single=plain[1] if plain and plain[1].endswith(".ipynb") else None,
+    )
+
+
+def launch(
+    command: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    port: int,
+    data_dir: Path,
+    log_path: Path,
+    *,
+    db_path: Path | None = None,
+    single: str | None = None,
+) -> VoilaServer:
+    """Run a command that serves the workbooks on ``port`` and wait until it does;
+    fails the test with its log when it does not."""
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             command,
@@ -335,13 +360,11 @@ def start_voila(
     server = VoilaServer(
         base_url=f"http://127.0.0.1:{port}",
         data_dir=data_dir,
-        db_path=swb_config.academy_db_path(academy, data_dir)
-        if academy
-        else data_dir / swb_config.DB_FILENAME,
+        db_path=db_path or data_dir / swb_config.DB_FILENAME,
         pid=process.pid,
         log_path=log_path,
         process=process,
-        single=plain[1] if plain and plain[1].endswith(".ipynb") else None,
+        single=single,
     )
     problem = _wait_until_serving(server)
     if problem:
