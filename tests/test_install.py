@@ -10,12 +10,13 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import ROOT, _free_loopback_port, launch, stop_voila
+from conftest import ROOT, Contexts, _free_loopback_port, launch, stop_voila
 from test_served import foreign, loaded_urls
 
 from sectorwb import jupyterdata
@@ -75,8 +76,22 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     venv = tmp / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / "bin" / "python"
-    _run(sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheel)
-    site = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").strip())
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "install",
+        "-q",
+        "--no-deps",
+        wheel,
+    )
+    site = Path(
+        _run(
+            python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"
+        ).strip()
+    )
     # Its dependencies are this environment's, seen through a .pth file (installing
     # them from the package index takes minutes); sectorwb itself is only the wheel's:
     # a .pth line adds a folder but runs none of that folder's .pth files, so this
@@ -126,7 +141,10 @@ def test_regions_are_made_in_the_data_dir_and_the_demo_is_found(
     assert "ok  aspen:" in listed.stdout and "ok  demo:" in listed.stdout
 
 
-def test_serve_from_a_folder_outside_the_repository(installed: Installed) -> None:
+@pytest.mark.browser
+def test_serve_from_a_folder_outside_the_repository(
+    installed: Installed, browser: Any, wait_saved: Callable[..., None]
+) -> None:
     port = _free_loopback_port()
     command = [str(installed.venv / "bin" / "sectorwb"), "serve", f"--port={port}"]
     server = launch(
@@ -141,9 +159,20 @@ def test_serve_from_a_folder_outside_the_repository(installed: Installed) -> Non
         status, html = server.get(server.url(SHEET, "Installed Team"))
         assert status == 200
         assert TEMPLATE_MARK in html
-        assert "Target Sector:" in html
+        assert "application/vnd.jupyter.widget-view+json" in html, "no widget"
         assert [u for _, u in loaded_urls(html) if foreign(u)] == []
         server.shutdown_kernels_in(html)
+
+        contexts = Contexts(browser, server)
+        try:
+            page = contexts.new().new_page()
+            page.goto(server.url(SHEET, "Installed Team"))
+            page.get_by_label("Target Sector:").fill("Installed, not checked out")
+            wait_saved(page)
+        finally:
+            contexts.close()
+        saved = server.saved_answers("Installed Team", SHEET.removesuffix(".ipynb"))
+        assert "Installed, not checked out" in saved.values()
         assert "serving the notebooks in" in server.log()
         assert (installed.data / "workbooks" / SHEET).is_file()
         assert list(installed.elsewhere.iterdir()) == []
