@@ -148,9 +148,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_develop(_args: argparse.Namespace) -> int:
-    target = jupyterdata.link_template()
-    print(f"sectorwb: {target} -> {jupyterdata.TEMPLATE_DIR}")
-    print("sectorwb: a plain `voila` and JupyterLab's Voila preview now find it")
+    target, linked = jupyterdata.link_template()
+    if linked:
+        print(f"sectorwb: {target} -> {jupyterdata.TEMPLATE_DIR}")
+        print("sectorwb: a plain `voila` and JupyterLab's Voila preview find it there")
+    else:
+        print(
+            f"sectorwb: {target} is there already (pip installed it from a wheel), so "
+            "a plain `voila` finds a sectorwb template. To use this checkout's, which "
+            "may be newer, remove that folder and run `sectorwb develop` again."
+        )
     return 0
 
 

@@ -7,8 +7,6 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpecManager
 from traitlets import default
 
-from .errors import SectorwbError
-
 JUPYTER_DIR = Path(__file__).parent / "jupyter"
 # Holds python3/kernel.json (its README.md says what it changes and why).
 KERNELS_DIR = JUPYTER_DIR / "kernels"
@@ -49,19 +47,17 @@ def found_template() -> Path | None:
     return None
 
 
-def link_template() -> Path:
+def link_template() -> tuple[Path, bool]:
     """For a checkout installed with ``pip install -e`` (pip then installs no data
     files): link the template into the environment's Jupyter data folder, as
-    ``jupyter labextension develop`` does, so edits show without reinstalling."""
+    ``jupyter labextension develop`` does, so edits show without reinstalling.
+    Returns the place and whether it is (now) the link; a folder pip put there from a
+    wheel is left alone."""
     target = environment_template()
     if target.is_symlink() and target.resolve() == TEMPLATE_DIR.resolve():
-        return target
+        return target, True
     if target.exists() or target.is_symlink():
-        raise SectorwbError(
-            f"{target} exists already (a sectorwb installed with pip?). Nothing to "
-            "link: Jupyter finds the template there. To use this checkout's instead, "
-            f"remove that folder and run `sectorwb develop` again."
-        )
+        return target, False
     target.parent.mkdir(parents=True, exist_ok=True)
     target.symlink_to(TEMPLATE_DIR.resolve(), target_is_directory=True)
-    return target
+    return target, True
