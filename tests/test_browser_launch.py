@@ -1,18 +1,30 @@
-"""Every way of starting the apps gives the same page: ``sectorwb serve``, and the
+"""Every way of starting the apps gives the same page: ``sectorwb serve``, the
 installed ``voila`` run from the repository and from the workbooks folder (reading
-voila.json there), in Debian's Chromium: sectorwb's template, the page kernel over
-IPC, a team's typing saved, and not one request to another host."""
+voila.json there) and JupyterLab's Voila preview, in Debian's Chromium: sectorwb's
+template, a team's typing saved, not one request to another host, and (but in the
+preview, which runs JupyterLab's own kernels) the page kernel over IPC."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, WORKBOOKS, Contexts, VoilaServer, start_voila, stop_voila
+from conftest import (
+    ROOT,
+    WORKBOOKS,
+    Contexts,
+    VoilaServer,
+    _free_loopback_port,
+    launch,
+    start_voila,
+    stop_voila,
+)
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.served, pytest.mark.slow]
@@ -25,7 +37,22 @@ LAUNCHES = {
     "sectorwb serve": None,
     "voila workbooks/ (in the repository)": (ROOT, "workbooks/"),
     f"voila {SHEET} (in workbooks/)": (WORKBOOKS, SHEET),
+    "JupyterLab's Voila preview": "preview",
 }
+
+
+def _jupyterlab(folder: Path) -> VoilaServer:
+    """``jupyter lab`` started in the repository, as a trainer would, serving the
+    preview's ``/voila/render/...`` pages (its Voila server extension)."""
+    port = _free_loopback_port()
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser"]
+    command += [f"--port={port}", f"--ServerApp.root_dir={WORKBOOKS}"]
+    command += ["--IdentityProvider.token="]  # loopback only, a throw-away server
+    if os.geteuid() == 0:
+        command.append("--allow-root")  # CI runs as root
+    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_PATH"}
+    env["SECTORWB_DATA_DIR"] = str(folder / "data")
+    return launch(command, env, ROOT, port, folder / "data", folder / "lab.log")
 
 
 @pytest.fixture(scope="module", params=list(LAUNCHES))
@@ -37,7 +64,10 @@ def server(
         yield request.getfixturevalue("voila_server")
         return
     folder = tmp_path_factory.mktemp("plain-voila")
-    started = start_voila(folder / "data", folder / "voila.log", plain=plain)
+    if plain == "preview":
+        started = _jupyterlab(folder)
+    else:
+        started = start_voila(folder / "data", folder / "voila.log", plain=plain)
     try:
         yield started
     finally:
@@ -50,6 +80,7 @@ def _connection(kernel: Any) -> dict[str, Any]:
 
 
 def test_page_is_sectorwb_s_offline_and_saves(
+    request: pytest.FixtureRequest,
     browser: Any,
     server: VoilaServer,
     team: str,
@@ -90,6 +121,8 @@ def test_page_is_sectorwb_s_offline_and_saves(
 
         kernels = server.kernel_processes()
         assert kernels, "no kernel found"
+        if LAUNCHES[request.node.callspec.params["server"]] == "preview":
+            return  # JupyterLab's kernels: its own kernel spec manager and transport
         for kernel in kernels:
             # sectorwb's page kernel spec (no debugger, no history), over IPC.
             assert "--HistoryManager.enabled=False" in kernel.cmdline()
