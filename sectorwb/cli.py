@@ -9,13 +9,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import nbformat
-
 from . import (
     academy,
     config,
     content,
     handouts,
+    jupyterdata,
     kernels,
     regions,
     serving,
@@ -23,11 +22,11 @@ from . import (
     wordfile,
 )
 from .academy_cli import register as _register_academy
-from .app import notebook_name
 from .errors import AcademyError, SectorwbError
 from .lmi.cli import register as _register_lmi
 from .store import Store, restore
 from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
+from .workbooks import served_folder, write_notebooks
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -65,8 +64,9 @@ def voila_env(
 ) -> dict[str, str]:
     """Environment for the Voila server; its kernels inherit it."""
     env = dict(os.environ)
-    # Lets Voila find the sectorwb template shipped inside the package.
-    jupyter_path = str(PACKAGE_DIR / "jupyter")
+    # Voila finds the template of this very package first, even when pip installed
+    # no data files (`pip install -e`) or those of another version.
+    jupyter_path = str(jupyterdata.JUPYTER_DIR)
     env["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (jupyter_path, env.get("JUPYTER_PATH")) if p
     )
@@ -81,16 +81,13 @@ def voila_env(
     return env
 
 
-def default_workbooks() -> Path:
-    return Path.cwd() / "workbooks"
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    workbooks = Path(args.workbooks).resolve()
+    env = voila_env(Path(args.data_dir) if args.data_dir else None, args.academy)
+    workbooks = served_folder(args.workbooks, env.get(config.DATA_DIR_ENV))
     if not (workbooks / START_NOTEBOOK).exists():
         print(
-            f"sectorwb: no {START_NOTEBOOK} in {workbooks}. Run this from the sectorwb "
-            "folder or pass --workbooks PATH.",
+            f"sectorwb: no {START_NOTEBOOK} in {workbooks}. Pass the folder of "
+            "sectorwb's notebooks with --workbooks PATH, or leave --workbooks out.",
             file=sys.stderr,
         )
         return 2
@@ -102,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Never another port silently: every team's link names this one.
         print(f"sectorwb: {problem}", file=sys.stderr)
         return 2
-    env = voila_env(Path(args.data_dir) if args.data_dir else None, args.academy)
+    print(f"sectorwb: serving the notebooks in {workbooks}", flush=True)
     query, region = "", args.region or "demo"
     if args.academy:
         served = academy.load(args.academy, env.get(config.DATA_DIR_ENV))
@@ -150,46 +147,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_notebooks(folder: Path) -> list[Path]:
-    """One thin notebook per worksheet plus the start page (a title, one call)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    pages = [
-        (START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()"),
-        (
-            TRAINER_NOTEBOOK,
-            "Trainer console",
-            "from sectorwb import show_console\nshow_console()",
-        ),
-    ]
-    pages += [
-        (notebook_name(ws.id), ws.title, f'from sectorwb import show\nshow("{ws.id}")')
-        for ws in content.worksheets()
-    ]
-    written = []
-    for filename, title, code in pages:
-        path = folder / filename
-        nbformat.write(thin_notebook(title, [code]), path)
-        written.append(path)
-    return written
-
-
-def thin_notebook(title: str, code_cells: list[str]) -> nbformat.NotebookNode:
-    """A Python 3 notebook: a title cell, then the code cells (no outputs)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {
-        "kernelspec": {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        },
-        # The browser tab's title (Voila's template reads it); else the file name.
-        "title": f"{title} · sectorwb",
-    }
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}")]
-    nb.cells += [nbformat.v4.new_code_cell(code) for code in code_cells]
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"cell-{i}"  # stable ids keep regenerated notebooks diff-free
-    return nb
+def cmd_develop(_args: argparse.Namespace) -> int:
+    target, linked = jupyterdata.link_template()
+    if linked:
+        print(f"sectorwb: {target} -> {jupyterdata.TEMPLATE_DIR}")
+        print("sectorwb: a plain `voila` and JupyterLab's Voila preview find it there")
+    else:
+        print(
+            f"sectorwb: {target} is there already (pip installed it from a wheel), so "
+            "a plain `voila` finds a sectorwb template. To use this checkout's, which "
+            "may be newer, remove that folder and run `sectorwb develop` again."
+        )
+    return 0
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
@@ -329,7 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--data-dir", help=f"where answers are saved (${config.DATA_DIR_ENV})"
     )
-    serve.add_argument("--workbooks", default=str(default_workbooks()))
+    serve.add_argument(
+        "--workbooks",
+        help="folder of the notebooks (default: ./workbooks, else written into the "
+        "data directory)",
+    )
     serve.add_argument(
         "--region",
         help="region of the LMI explorer, added to the start page link (default: "
@@ -383,8 +356,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     nbs = sub.add_parser("notebooks", help="write the thin workbook notebooks")
-    nbs.add_argument("--out", default=str(default_workbooks()))
+    nbs.add_argument("--out", default="workbooks")
     nbs.set_defaults(func=cmd_notebooks)
+
+    develop = sub.add_parser(
+        "develop",
+        help="for a checkout installed with `pip install -e`: link the Voila template "
+        "where Jupyter looks for it (pip installs it there from a wheel)",
+    )
+    develop.set_defaults(func=cmd_develop)
 
     check = sub.add_parser(
         "check", help="validate every worksheet YAML and the stored team names"

@@ -15,6 +15,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -116,12 +117,16 @@ class VoilaServer:
     pid: int
     log_path: Path
     process: subprocess.Popen = field(repr=False)
+    # `voila NOTEBOOK` serves that one notebook at the root, and no other.
+    single: str | None = None
 
     def url(self, notebook: str, team: str | None = None, query: str = "") -> str:
         """Page URL; ``team`` is quoted, ``query`` is appended as it is."""
         parts = [f"team={quote(team, safe='')}"] if team is not None else []
         parts += [query] if query else []
         tail = "?" + "&".join(parts) if parts else ""
+        if self.single:
+            return f"{self.base_url}/{tail}"
         return f"{self.base_url}/voila/render/{notebook}{tail}"
 
     def log(self) -> str:
@@ -300,17 +305,52 @@ def start_voila(
     log_path: Path,
     port: int | None = None,
     academy: str | None = None,
+    *,
+    plain: tuple[Path, str] | None = None,
 ) -> VoilaServer:
     """Start ``sectorwb``'s own Voila command and environment on a loopback port and
     wait until it serves (``academy``: as ``sectorwb serve --academy``); fails the
-    test with Voila's log when it does not."""
+    test with Voila's log when it does not. ``plain=(folder, target)``: the installed
+    ``voila TARGET`` run in ``folder`` instead, as a Jupyter user would start it."""
     port = port or _free_loopback_port()
+    # Every test is one client (127.0.0.1): the per-client cap is for rooms.
+    command = voila_command(WORKBOOKS, port, max_kernels_per_client=0)
+    env, cwd = voila_env(data_dir, academy), ROOT
+    if plain:
+        cwd, target = plain
+        command = [str(Path(sys.executable).parent / "voila"), target]
+        command += ["--no-browser", f"--port={port}"]
+        env.pop("JUPYTER_PATH")  # only `sectorwb serve` sets it
+    return launch(
+        command,
+        env,
+        cwd,
+        port,
+        data_dir,
+        log_path,
+        db_path=swb_config.academy_db_path(academy, data_dir) if academy else None,
+        single=plain[1] if plain and plain[1].endswith(".ipynb") else None,
+    )
+
+
+def launch(
+    command: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    port: int,
+    data_dir: Path,
+    log_path: Path,
+    *,
+    db_path: Path | None = None,
+    single: str | None = None,
+) -> VoilaServer:
+    """Run a command that serves the workbooks on ``port`` and wait until it does;
+    fails the test with its log when it does not."""
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            # Every test is one client (127.0.0.1): the per-client cap is for rooms.
-            voila_command(WORKBOOKS, port, max_kernels_per_client=0),
-            env=voila_env(data_dir, academy),
-            cwd=ROOT,
+            command,
+            env=env,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -320,12 +360,11 @@ def start_voila(
     server = VoilaServer(
         base_url=f"http://127.0.0.1:{port}",
         data_dir=data_dir,
-        db_path=swb_config.academy_db_path(academy, data_dir)
-        if academy
-        else data_dir / swb_config.DB_FILENAME,
+        db_path=db_path or data_dir / swb_config.DB_FILENAME,
         pid=process.pid,
         log_path=log_path,
         process=process,
+        single=single,
     )
     problem = _wait_until_serving(server)
     if problem:

@@ -53,6 +53,9 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install -q -e '.[test]'
+# An editable install gets no data files: link the Voila template where a plain
+# `voila` looks for it (see README, "Other ways to start the same pages").
+.venv/bin/sectorwb develop >/dev/null
 
 lint=()
 for dir in sectorwb tests benchmarks; do
