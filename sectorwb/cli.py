@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +42,8 @@ def voila_command(
     max_kernels_per_client: int = kernels.DEFAULT_MAX_KERNELS_PER_CLIENT,
     unconnected_timeout: float = kernels.DEFAULT_UNCONNECTED_TIMEOUT_S,
     left_timeout: float = kernels.DEFAULT_LEFT_TIMEOUT_S,
+    base_url: str = "/",
+    behind_proxy: str = "",
 ) -> list[str]:
     """The command line of sectorwb's Voila server, its configuration and template."""
     return [
@@ -56,6 +60,8 @@ def voila_command(
         f"--PageKernelManager.max_kernels_per_client={max_kernels_per_client}",
         f"--PageKernelManager.unconnected_timeout={unconnected_timeout}",
         f"--PageKernelManager.left_timeout={left_timeout}",
+        f"--Voila.base_url={base_url}",
+        f"--SectorwbVoila.behind_proxy={behind_proxy}",  # "": no proxy
     ]
 
 
@@ -125,7 +131,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ) from None
     if args.region or not args.academy:
         query = f"?region={region}"
-    base = f"http://{args.host}:{args.port}/voila/render"
+    base = f"http://{args.host}:{args.port}{args.base_url}voila/render"
     print(f"sectorwb: open {base}/{START_NOTEBOOK}{query}", flush=True)
     if args.academy:
         print(f"sectorwb: trainer console: {base}/{TRAINER_NOTEBOOK}", flush=True)
@@ -137,12 +143,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_kernels_per_client=args.max_kernels_per_client,
         unconnected_timeout=args.unconnected_timeout,
         left_timeout=args.left_timeout,
+        base_url=args.base_url,
+        behind_proxy=args.behind_proxy,
     )
     return serving.run(command, env)
 
 
+def _url_prefix(text: str) -> str:
+    """A --base-url as Voila wants it: /path/ with both slashes."""
+    path = "/" + text.strip("/") + "/" if text.strip("/") else "/"
+    segments = path.strip("/").split("/")
+    if not re.fullmatch(r"/(?:[A-Za-z0-9._~-]+/)*", path) or {".", ".."} & set(
+        segments
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a URL path prefix: use letters, digits, '.', '_', '~' "
+            "and '-' between slashes, e.g. /services/sectorwb-denver/"
+        )
+    return path
+
+
+def _proxy_network(text: str) -> str:
+    if text not in ("", "loopback"):  # "": not behind a proxy (the default)
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a network: give the proxy's, e.g. 10.0.0.0/8, or "
+                "nothing for a proxy on this machine"
+            ) from None
+    return text
+
+
+def _base_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base-url",
+        type=_url_prefix,
+        default="/",
+        metavar="PATH",
+        help="the path the server answers under, e.g. /services/sectorwb-denver/ "
+        "behind JupyterHub (default: /)",
+    )
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    status = serving.fetch_status(args.host, args.port)
+    status = serving.fetch_status(args.host, args.port, args.base_url)
     print(json.dumps(status, indent=1) if args.json else serving.format_status(status))
     return 0
 
@@ -345,6 +390,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(tab closed, laptop asleep); what it holds is saved first; 0: only the "
         "15-minute idle cull (default: %(default)s)",
     )
+    _base_url(serve)
+    serve.add_argument(
+        "--behind-proxy",
+        nargs="?",
+        const="loopback",
+        default="",
+        type=_proxy_network,
+        metavar="NETWORK",
+        help="served through a proxy (JupyterHub's; see deploy/jupyterhub): count "
+        "pages per visitor by the X-Forwarded-For of requests from the proxy, on "
+        "this machine (no NETWORK) or in NETWORK, e.g. 10.0.0.0/8",
+    )
     serve.set_defaults(func=cmd_serve)
 
     status = sub.add_parser(
@@ -353,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--port", type=int, default=8866)
     status.add_argument("--host", default="127.0.0.1")
     status.add_argument("--json", action="store_true", help="print the raw JSON")
+    _base_url(status)
     status.set_defaults(func=cmd_status)
 
     nbs = sub.add_parser("notebooks", help="write the thin workbook notebooks")

@@ -38,6 +38,20 @@ if ! command -v soffice >/dev/null || ! command -v localc >/dev/null \
   fi
 fi
 
+# Node tools of the tests (package.json): JupyterHub's proxy for the hub deployment
+# test. Without Node.js and npm that test is skipped and says why.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  if command -v npm >/dev/null; then
+    npm ci --no-audit --no-fund --loglevel=error
+  elif [ "$(id -u)" -eq 0 ]; then
+    as_root_apt nodejs npm
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    say "npm missing: the JupyterHub test will be skipped"
+    say "  sudo apt-get install -y nodejs npm"
+  fi
+fi
+
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   say "Python 3.11 or newer is needed as python3; found $(python3 --version 2>&1)"
   exit 1

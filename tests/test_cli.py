@@ -248,6 +248,35 @@ def test_serve_runs_voila_with_the_data_dir(
     assert f"http://127.0.0.1:{port}/voila/render/00_start_here.ipynb" in out
 
 
+def test_serve_behind_jupyterhub_gets_its_prefix_and_trusts_only_the_proxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(cli.serving, "run", lambda cmd, env: calls.append(cmd) or 0)
+    workbooks = tmp_path / "wb"
+    cli.write_notebooks(workbooks)
+    argv = ["serve", "--workbooks", str(workbooks), "--port", "0"]
+    assert cli.main([*argv, "--base-url", "services/sectorwb-x", "--behind-proxy"]) == 0
+    assert "--Voila.base_url=/services/sectorwb-x/" in calls[-1]
+    assert "--SectorwbVoila.behind_proxy=loopback" in calls[-1]
+    assert "/services/sectorwb-x/voila/render/00_start_here.ipynb" in (
+        capsys.readouterr().out
+    )
+    assert cli.main([*argv, "--behind-proxy", "10.42.0.0/16"]) == 0
+    assert "--SectorwbVoila.behind_proxy=10.42.0.0/16" in calls[-1]
+    assert cli.main(argv) == 0
+    assert calls[-1][-1] == "--SectorwbVoila.behind_proxy="  # believes no header
+    for bad, said in [
+        (["--base-url", "/a b/"], "is not a URL path prefix"),
+        (["--base-url", "/../x/"], "is not a URL path prefix"),
+        (["--behind-proxy", "everyone"], "is not a network"),
+    ]:
+        with pytest.raises(SystemExit) as info:
+            cli.main([*argv, *bad])
+        assert info.value.code == 2
+        assert said in capsys.readouterr().err
+
+
 def test_unknown_command_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(["frobnicate"])
