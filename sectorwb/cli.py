@@ -13,6 +13,7 @@ import nbformat
 
 from . import (
     academy,
+    backup,
     config,
     content,
     handouts,
@@ -24,9 +25,10 @@ from . import (
 )
 from .academy_cli import register as _register_academy
 from .app import notebook_name
+from .backup import restore
 from .errors import AcademyError, SectorwbError
 from .lmi.cli import register as _register_lmi
-from .store import Store, restore
+from .store import Store
 from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
 
 PACKAGE_DIR = Path(__file__).parent
@@ -102,6 +104,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Never another port silently: every team's link names this one.
         print(f"sectorwb: {problem}", file=sys.stderr)
         return 2
+    if args.db_url:
+        os.environ[config.DB_URL_ENV] = args.db_url  # for the kernels, and below
     env = voila_env(Path(args.data_dir) if args.data_dir else None, args.academy)
     query, region = "", args.region or "demo"
     if args.academy:
@@ -109,8 +113,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served.store.close()
         region = args.region or served.region
         print(f"sectorwb: serving the Academy {served.name}", flush=True)
-        print(f"sectorwb: answers are saved in {served.store.path}", flush=True)
+        print(f"sectorwb: answers are saved in {served.store.shown}", flush=True)
         print(f"sectorwb: team links: sectorwb academy links {served.slug}", flush=True)
+    elif config.db_url():
+        # Checked now, so a wrong URL or a server that is down is reported here.
+        store = Store(config.db_url() or "")
+        try:
+            store.read_only  # noqa: B018 - connects, creating the tables at first use
+        finally:
+            store.close()
+        print(f"sectorwb: answers are saved in {store.shown}", flush=True)
     else:
         data = env.get(config.DATA_DIR_ENV) or config.data_dir()
         print(f"sectorwb: answers are saved in {data}", flush=True)
@@ -247,7 +259,7 @@ def _db_in(data_dir: str | None) -> Path:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     source = _db_in(args.data_dir)
-    rows = Store(source).backup(args.file)
+    rows = backup.backup(Store(source), args.file)
     print(f"sectorwb: backed up {rows} answer rows from {source} to {args.file}")
     return 0
 
@@ -328,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument(
         "--data-dir", help=f"where answers are saved (${config.DATA_DIR_ENV})"
+    )
+    serve.add_argument(
+        "--db-url",
+        help="a PostgreSQL answer store shared by several servers: "
+        f"postgresql://USER:PASSWORD@HOST:PORT/DATABASE (${config.DB_URL_ENV})",
     )
     serve.add_argument("--workbooks", default=str(default_workbooks()))
     serve.add_argument(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sectorwb import store as store_module
-from sectorwb import teams
+from sectorwb import store_sqlite, teams
 from sectorwb.errors import (
     AnswerTooLargeError,
     ConcurrentSaveError,
@@ -199,7 +199,7 @@ def test_concurrent_writers_in_separate_processes_lose_nothing(db: Path) -> None
 def test_locked_database_raises_store_error_and_keeps_earlier_answers(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(store_sqlite, "BUSY_TIMEOUT_MS", 50)
     s = Store(db)
     s.save("Alpha", "ws", {"q": "before the lock"})
 
@@ -228,10 +228,10 @@ def test_read_only_database_is_readable_but_not_writable(
     s.save("Alpha", "ws", {"q": "saved earlier"})
     s.close()
 
-    def refuse(self: Store) -> sqlite3.Connection:
+    def refuse(path: Path) -> sqlite3.Connection:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    monkeypatch.setattr(Store, "_open_read_write", refuse)
+    monkeypatch.setattr(store_sqlite, "open_read_write", refuse)
     ro = Store(db)
     try:
         assert ro.answers("Alpha", "ws") == {"q": "saved earlier"}

@@ -16,7 +16,7 @@ import ipywidgets as W
 import pytest
 from openpyxl import load_workbook
 
-from sectorwb import content, export, fields, ui, widgets
+from sectorwb import content, export, fields, store_sqlite, ui, widgets
 from sectorwb.errors import StoreError
 from sectorwb.schema import DateQ, ItemList, MultiChoice, SingleChoice, Worksheet
 from sectorwb.store import MAX_ANSWER_CHARS, Store
@@ -238,10 +238,10 @@ def test_read_only_store_says_so_and_never_claims_saving(
     store.save("Alpha", SHEET, {"target_sector": "Health"})
     store.close()
 
-    def refuse(self: Store) -> sqlite3.Connection:
+    def refuse(path: Path) -> sqlite3.Connection:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    monkeypatch.setattr(Store, "_open_read_write", refuse)
+    monkeypatch.setattr(store_sqlite, "open_read_write", refuse)
     ro = Store(db)
     form.bind(ro, "Alpha")
     assert form.fields["target_sector"].value == "Health"
