@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from postgres import Cluster, start_cluster
 
 from sectorwb import config as swb_config
 from sectorwb.cli import voila_command, voila_env
@@ -35,6 +36,7 @@ from sectorwb.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
 START_PAGE = "00_start_here.ipynb"
+ENGINES = ["sqlite", "postgresql"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -460,12 +462,36 @@ def wait_saved() -> Callable[..., None]:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    """A fresh answer-database path of one test."""
+    """A fresh answer-database path of one test (SQLite's own behaviour)."""
     return tmp_path / "answers.sqlite3"
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """The session's PostgreSQL cluster on loopback; skips when there is none."""
+    folder = Path(tempfile.mkdtemp(prefix="sectorwb-pg-"))
+    found = start_cluster(folder)
+    if isinstance(found, str):
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(found)
+    try:
+        yield found
+    finally:
+        found.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=ENGINES)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A fresh, empty answer store of one test: an SQLite file, then a PostgreSQL
+    database (its URL), so every test that uses it runs on both engines."""
+    if request.param == "sqlite":
+        return tmp_path / "answers.sqlite3"
+    return request.getfixturevalue("postgres").new_database()
+
+
 @pytest.fixture
-def store(db: Path) -> Iterator[Store]:
-    s = Store(db)
+def store(target: Path | str) -> Iterator[Store]:
+    s = Store(target)
     yield s
     s.close()
