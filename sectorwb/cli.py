@@ -26,6 +26,7 @@ from . import (
 from .academy_cli import register as _register_academy
 from .app import notebook_name
 from .backup import restore
+from .db_cli import register as _register_db
 from .errors import AcademyError, SectorwbError
 from .lmi.cli import register as _register_lmi
 from .store import Store
@@ -411,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_handouts_command(sub)
     _register_lmi(sub)
     _register_academy(sub)
+    _register_db(sub)
     return parser
 
 
