@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -27,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from postgres import Cluster, start_cluster
+from postgres import Cluster, latest_answers, start_cluster
 
 from sectorwb import config as swb_config
 from sectorwb.cli import voila_command, voila_env
@@ -62,12 +61,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if _session_dir is not None:
         return
     _session_dir = Path(tempfile.mkdtemp(prefix="sectorwb-tests-"))
-    for name in (swb_config.DATA_DIR_ENV, swb_config.DB_ENV, swb_config.ACADEMY_ENV):
+    names = (
+        swb_config.DATA_DIR_ENV,
+        swb_config.DB_ENV,
+        swb_config.DB_URL_ENV,
+        swb_config.ACADEMY_ENV,
+    )
+    for name in names:
         _saved_env[name] = os.environ.get(name)
     os.environ[swb_config.DATA_DIR_ENV] = str(_session_dir / "data")
     # An inherited SECTORWB_DB or SECTORWB_ACADEMY would send every test's answers
     # to the user's file.
     os.environ.pop(swb_config.DB_ENV, None)
+    os.environ.pop(swb_config.DB_URL_ENV, None)
     os.environ.pop(swb_config.ACADEMY_ENV, None)
 
 
@@ -118,6 +124,7 @@ class VoilaServer:
     pid: int
     log_path: Path
     process: subprocess.Popen = field(repr=False)
+    db_url: str | None = None  # a PostgreSQL store instead of the file at db_path
 
     def url(self, notebook: str, team: str | None = None, query: str = "") -> str:
         """Page URL; ``team`` is quoted, ``query`` is appended as it is."""
@@ -185,21 +192,9 @@ class VoilaServer:
         return http_get(url, timeout)
 
     def saved_answers(self, team: str, worksheet: str) -> dict[str, Any]:
-        """The current (latest) answer of each question, read straight from SQLite."""
-        if not self.db_path.exists():
-            return {}
-        conn = sqlite3.connect(f"{self.db_path.as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = conn.execute(
-                "SELECT question, value FROM answers WHERE team = ? AND worksheet = ? "
-                "ORDER BY id",
-                (team, worksheet),
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return {}  # no answer saved yet: the table does not exist
-        finally:
-            conn.close()
-        return {question: json.loads(value) for question, value in rows}
+        """The current (latest) answer of each question, read straight from the
+        database (SQLite's file, or PostgreSQL)."""
+        return latest_answers(self.db_url or self.db_path, team, worksheet)
 
     def shutdown_kernels_in(self, html: str) -> None:
         """Shut down the kernel a fetched page started (its id is in the page)."""
@@ -302,16 +297,20 @@ def start_voila(
     log_path: Path,
     port: int | None = None,
     academy: str | None = None,
+    db_url: str | None = None,
 ) -> VoilaServer:
     """Start ``sectorwb``'s own Voila command and environment on a loopback port and
     wait until it serves (``academy``: as ``sectorwb serve --academy``); fails the
     test with Voila's log when it does not."""
     port = port or _free_loopback_port()
+    env = voila_env(data_dir, academy)
+    if db_url:
+        env[swb_config.DB_URL_ENV] = db_url
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             # Every test is one client (127.0.0.1): the per-client cap is for rooms.
             voila_command(WORKBOOKS, port, max_kernels_per_client=0),
-            env=voila_env(data_dir, academy),
+            env=env,
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -328,6 +327,7 @@ def start_voila(
         pid=process.pid,
         log_path=log_path,
         process=process,
+        db_url=db_url,
     )
     problem = _wait_until_serving(server)
     if problem:

@@ -6,6 +6,7 @@ initdb and postgres refuse to run as root, so as root the cluster belongs to the
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -15,9 +16,11 @@ import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
 USER = "sectorwb_test"
@@ -163,12 +166,17 @@ def start_cluster(folder: Path) -> Cluster | str:
     return cluster
 
 
-def count_rows(target: Path | str, table: str = "answers") -> int:
-    """Rows of one table, read straight from the file or the server."""
+def _query(target: Path | str, sql: str, params: dict[str, Any]) -> list[Any]:
+    """Rows of one query, read straight from the file or the server (not through
+    the store under test); [] when the tables are not made yet."""
     if "://" not in str(target):
-        conn = sqlite3.connect(target)
+        if not Path(target).exists():
+            return []
+        conn = sqlite3.connect(f"{Path(target).as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - our table names
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            return []  # no answer saved yet: the table does not exist
         finally:
             conn.close()
     engine = create_engine(
@@ -176,6 +184,25 @@ def count_rows(target: Path | str, table: str = "answers") -> int:
     )
     try:
         with engine.connect() as conn:
-            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            return list(conn.execute(text(sql), params))
+    except ProgrammingError:
+        return []
     finally:
         engine.dispose()
+
+
+def count_rows(target: Path | str) -> int:
+    """Answer rows of the store, history included."""
+    found = _query(target, "SELECT count(*) FROM answers", {})
+    return found[0][0] if found else 0
+
+
+def latest_answers(target: Path | str, team: str, worksheet: str) -> dict[str, Any]:
+    """The current (latest) answer of each question of one worksheet."""
+    rows = _query(
+        target,
+        "SELECT question, value FROM answers WHERE team = :team"
+        " AND worksheet = :worksheet ORDER BY id",
+        {"team": team, "worksheet": worksheet},
+    )
+    return {question: json.loads(value) for question, value in rows}
