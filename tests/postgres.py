@@ -81,7 +81,9 @@ class Cluster:
     def new_database(self) -> str:
         """A fresh, empty database of one test; returns its URL."""
         name = f"t_{uuid.uuid4().hex[:12]}"
-        self.admin(f"CREATE DATABASE {name}")
+        # A file copy of the smallest template: the fastest way PostgreSQL 15 has
+        # with fsync off (WAL-logging the copy is for durable clusters).
+        self.admin(f"CREATE DATABASE {name} TEMPLATE template0 STRATEGY FILE_COPY")
         return self.url(name)
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
