@@ -19,7 +19,7 @@ from . import academy, config, content, handouts, offers, presence, teams
 from .downloads import Downloads, FileData
 from .errors import SectorwbError, TeamLinkError
 from .packet import PACKET_DOWNLOADS, PacketDownload
-from .store import Store
+from .store import Store, open_store
 from .teams import START_NOTEBOOK
 from .ui import lean, message, shared_layout, style, text_block
 from .widgets import WorksheetForm
@@ -231,7 +231,7 @@ def show(worksheet_id: str) -> None:
 def _show_worksheet(page: Page, worksheet_id: str) -> None:
     # Shown once we know whose answers to show.
     form = WorksheetForm(content.get(worksheet_id))
-    store = Store(config.db_path())
+    store = open_store()
     query = query_string()  # under a preheated kernel, this waits for the visitor
 
     def open_team(visit: _Visit) -> None:
@@ -268,7 +268,7 @@ def _show_start(page: Page) -> None:
         title="Blank worksheets for paper",
     )
     page.body.children = [blank]
-    store = Store(config.db_path())
+    store = open_store()
     query = query_string()
 
     def open_team(visit: _Visit) -> None:

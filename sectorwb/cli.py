@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import (
     academy,
+    backup,
     config,
     content,
     handouts,
@@ -24,9 +25,11 @@ from . import (
     wordfile,
 )
 from .academy_cli import register as _register_academy
+from .backup import restore
+from .db_cli import register as _register_db
 from .errors import AcademyError, SectorwbError
 from .lmi.cli import register as _register_lmi
-from .store import Store, restore
+from .store import Store
 from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
 from .workbooks import served_folder, write_notebooks
 
@@ -88,6 +91,8 @@ def voila_env(
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.db_url:
+        os.environ[config.DB_URL_ENV] = args.db_url  # for the kernels, and below
     env = voila_env(Path(args.data_dir) if args.data_dir else None, args.academy)
     workbooks = served_folder(args.workbooks, env.get(config.DATA_DIR_ENV))
     if not (workbooks / START_NOTEBOOK).exists():
@@ -112,8 +117,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served.store.close()
         region = args.region or served.region
         print(f"sectorwb: serving the Academy {served.name}", flush=True)
-        print(f"sectorwb: answers are saved in {served.store.path}", flush=True)
+        print(f"sectorwb: answers are saved in {served.store.shown}", flush=True)
         print(f"sectorwb: team links: sectorwb academy links {served.slug}", flush=True)
+    elif config.db_url():
+        # Checked now, so a wrong URL or a server that is down is reported here.
+        store = Store(config.db_url() or "")
+        try:
+            store.read_only  # noqa: B018 - connects, creating the tables at first use
+        finally:
+            store.close()
+        print(f"sectorwb: answers are saved in {store.shown}", flush=True)
     else:
         data = env.get(config.DATA_DIR_ENV) or config.data_dir()
         print(f"sectorwb: answers are saved in {data}", flush=True)
@@ -261,7 +274,7 @@ def _db_in(data_dir: str | None) -> Path:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     source = _db_in(args.data_dir)
-    rows = Store(source).backup(args.file)
+    rows = backup.backup(Store(source), args.file)
     print(f"sectorwb: backed up {rows} answer rows from {source} to {args.file}")
     return 0
 
@@ -349,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
         "data directory)",
     )
     serve.add_argument(
+        "--db-url",
+        help="a PostgreSQL answer store shared by several servers: "
+        f"postgresql://USER:PASSWORD@HOST:PORT/DATABASE (${config.DB_URL_ENV})",
+    )
+    serve.add_argument(
         "--region",
         help="region of the LMI explorer, added to the start page link (default: "
         "the Academy's, else demo)",
@@ -432,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_handouts_command(sub)
     _register_lmi(sub)
     _register_academy(sub)
+    _register_db(sub)
     return parser
 
 

@@ -16,7 +16,7 @@ from .console_teams import TeamChanges
 from .downloads import Downloads
 from .errors import SectorwbError
 from .schema import Worksheet
-from .store import Row, Store, TeamRecord
+from .store import Row, Store, TeamRecord, open_store
 from .ui import lean, message, shared_layout, text_block
 from .wordfile import DOCX_MIME
 
@@ -42,7 +42,7 @@ def _show_console(page: Page) -> None:
             "warning",
         )
         return
-    store = Store(config.db_path())
+    store = open_store()
     served = academy.from_store(store)
 
     def open_with(key: object) -> bool:

@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from postgres import Cluster, latest_answers, start_cluster
 
 from sectorwb import config as swb_config
 from sectorwb.cli import voila_command, voila_env
@@ -36,6 +36,7 @@ from sectorwb.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
 START_PAGE = "00_start_here.ipynb"
+ENGINES = ["sqlite", "postgresql"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -61,12 +62,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if _session_dir is not None:
         return
     _session_dir = Path(tempfile.mkdtemp(prefix="sectorwb-tests-"))
-    for name in (swb_config.DATA_DIR_ENV, swb_config.DB_ENV, swb_config.ACADEMY_ENV):
+    names = (
+        swb_config.DATA_DIR_ENV,
+        swb_config.DB_ENV,
+        swb_config.DB_URL_ENV,
+        swb_config.ACADEMY_ENV,
+    )
+    for name in names:
         _saved_env[name] = os.environ.get(name)
     os.environ[swb_config.DATA_DIR_ENV] = str(_session_dir / "data")
     # An inherited SECTORWB_DB or SECTORWB_ACADEMY would send every test's answers
     # to the user's file.
     os.environ.pop(swb_config.DB_ENV, None)
+    os.environ.pop(swb_config.DB_URL_ENV, None)
     os.environ.pop(swb_config.ACADEMY_ENV, None)
 
 
@@ -119,6 +127,7 @@ class VoilaServer:
     process: subprocess.Popen = field(repr=False)
     # `voila NOTEBOOK` serves that one notebook at the root, and no other.
     single: str | None = None
+    db_url: str | None = None  # a PostgreSQL store instead of the file at db_path
 
     def url(self, notebook: str, team: str | None = None, query: str = "") -> str:
         """Page URL; ``team`` is quoted, ``query`` is appended as it is."""
@@ -188,21 +197,9 @@ class VoilaServer:
         return http_get(url, timeout)
 
     def saved_answers(self, team: str, worksheet: str) -> dict[str, Any]:
-        """The current (latest) answer of each question, read straight from SQLite."""
-        if not self.db_path.exists():
-            return {}
-        conn = sqlite3.connect(f"{self.db_path.as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = conn.execute(
-                "SELECT question, value FROM answers WHERE team = ? AND worksheet = ? "
-                "ORDER BY id",
-                (team, worksheet),
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return {}  # no answer saved yet: the table does not exist
-        finally:
-            conn.close()
-        return {question: json.loads(value) for question, value in rows}
+        """The current (latest) answer of each question, read straight from the
+        database (SQLite's file, or PostgreSQL)."""
+        return latest_answers(self.db_url or self.db_path, team, worksheet)
 
     def shutdown_kernels_in(self, html: str) -> None:
         """Shut down the kernel a fetched page started (its id is in the page)."""
@@ -307,15 +304,19 @@ def start_voila(
     academy: str | None = None,
     *,
     plain: tuple[Path, str] | None = None,
+    db_url: str | None = None,
 ) -> VoilaServer:
     """Start ``sectorwb``'s own Voila command and environment on a loopback port and
     wait until it serves (``academy``: as ``sectorwb serve --academy``); fails the
     test with Voila's log when it does not. ``plain=(folder, target)``: the installed
-    ``voila TARGET`` run in ``folder`` instead, as a Jupyter user would start it."""
+    ``voila TARGET`` run in ``folder`` instead, as a Jupyter user would start it.
+    ``db_url``: the answers in that PostgreSQL store instead of the data directory."""
     port = port or _free_loopback_port()
     # Every test is one client (127.0.0.1): the per-client cap is for rooms.
     command = voila_command(WORKBOOKS, port, max_kernels_per_client=0)
     env, cwd = voila_env(data_dir, academy), ROOT
+    if db_url:
+        env[swb_config.DB_URL_ENV] = db_url
     if plain:
         cwd, target = plain
         command = [str(Path(sys.executable).parent / "voila"), target]
@@ -330,6 +331,7 @@ def start_voila(
         log_path,
         db_path=swb_config.academy_db_path(academy, data_dir) if academy else None,
         single=plain[1] if plain and plain[1].endswith(".ipynb") else None,
+        db_url=db_url,
     )
 
 
@@ -343,6 +345,7 @@ def launch(
     *,
     db_path: Path | None = None,
     single: str | None = None,
+    db_url: str | None = None,
 ) -> VoilaServer:
     """Run a command that serves the workbooks on ``port`` and wait until it does;
     fails the test with its log when it does not."""
@@ -365,6 +368,7 @@ def launch(
         log_path=log_path,
         process=process,
         single=single,
+        db_url=db_url,
     )
     problem = _wait_until_serving(server)
     if problem:
@@ -499,12 +503,36 @@ def wait_saved() -> Callable[..., None]:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    """A fresh answer-database path of one test."""
+    """A fresh answer-database path of one test (SQLite's own behaviour)."""
     return tmp_path / "answers.sqlite3"
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """The session's PostgreSQL cluster on loopback; skips when there is none."""
+    folder = Path(tempfile.mkdtemp(prefix="sectorwb-pg-"))
+    found = start_cluster(folder)
+    if isinstance(found, str):
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(found)
+    try:
+        yield found
+    finally:
+        found.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=ENGINES)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A fresh, empty answer store of one test: an SQLite file, then a PostgreSQL
+    database (its URL), so every test that uses it runs on both engines."""
+    if request.param == "sqlite":
+        return tmp_path / "answers.sqlite3"
+    return request.getfixturevalue("postgres").new_database()
+
+
 @pytest.fixture
-def store(db: Path) -> Iterator[Store]:
-    s = Store(db)
+def store(target: Path | str) -> Iterator[Store]:
+    s = Store(target)
     yield s
     s.close()

@@ -38,6 +38,18 @@ if ! command -v soffice >/dev/null || ! command -v localc >/dev/null \
   fi
 fi
 
+# The store, widget and served tests run on SQLite and on a throw-away PostgreSQL
+# cluster (tests/postgres.py); without Debian's postgresql only the SQLite half runs.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
+  && ! command -v initdb >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root_apt postgresql
+  else
+    say "PostgreSQL missing: the PostgreSQL half of the store tests will be skipped"
+    say "  sudo apt-get install -y postgresql"
+  fi
+fi
+
 # Node tools of the tests (package.json): JupyterHub's proxy for the hub deployment
 # test. Without Node.js and npm that test is skipped and says why.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then

@@ -20,12 +20,14 @@ from pydantic import ValidationError
 from sectorwb import (
     academy,
     app,
+    backup,
     config,
     content,
     offers,
     organisations,
     regions,
     store,
+    store_sqlite,
     widgets,
 )
 from sectorwb.cli import main
@@ -204,7 +206,7 @@ def test_academy_new_keeps_its_own_list_in_its_database(
     assert made.organisations() == [("Spring College", "college"), ("Acme", None)]
     # A backup carries the list (it is in the answer database).
     copy_path = tmp_path / "backup.sqlite3"
-    made.store.backup(copy_path)
+    backup.backup(made.store, copy_path)
     assert store.Store(copy_path).organisations() == made.organisations()
 
 
@@ -255,8 +257,8 @@ def test_academy_organisations_shows_replaces_and_clears_the_list(
 def _version_1_file(path: Path) -> None:
     """An answer database as the Academy release wrote it (schema version 1)."""
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript(store._SCHEMA)
-    for statement in store._MIGRATIONS[0]:
+    conn.executescript(store_sqlite._SCHEMA)
+    for statement in store_sqlite._MIGRATIONS[0]:
         conn.execute(statement)
     conn.execute(
         "INSERT INTO academy VALUES ('old', 'Old', 'demo', 'http://x', 't', 's', 'h')"
@@ -288,11 +290,17 @@ def test_a_version_1_database_gains_the_list_and_keeps_everything(
         assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
 
 
-def test_a_version_1_database_read_only_offers_no_list(tmp_path: Path) -> None:
+def test_a_version_1_database_read_only_offers_no_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "answers.sqlite3"
     _version_1_file(db)
+
+    def refuse(path: Path) -> sqlite3.Connection:  # as in a read-only data folder
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store_sqlite, "open_read_write", refuse)
     opened = store.Store(db)
-    opened._conn = opened._open_uri("mode=ro")  # as a read-only data folder opens it
     assert opened.organisations() == []
     assert opened.academy().name == "Old"
 
