@@ -14,7 +14,9 @@ from .schema import Table, Worksheet, YesNo
 from .teams import file_slug
 
 Rows = list[list[str]]
-ANSWER_COLUMNS = ["Section", "Question", "Answer"]
+# The long form: one line per answer, and one per filled cell of a table answer (its
+# row on the page and its column), so a spreadsheet filter finds any cell.
+ANSWER_COLUMNS = ["Section", "Question", "Row", "Column", "Answer"]
 # Spreadsheet programs run a cell starting with these as a formula (OWASP's list).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -63,25 +65,69 @@ def answer_text(question: Any, value: Any) -> str:
     return str(value)
 
 
-def answer_rows(ws: Worksheet, answers: dict[str, Any]) -> Rows:
-    """Every question of the worksheet with the team's answer (empty if none)."""
-    return [
-        [section.title, q.text, answer_text(q, answers.get(q.id))]
-        for section in ws.sections
-        for q in section.questions
+def table_rows(table: Table, value: Any) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a table answer holding any text: each with its number on the
+    page (the first row is 1) and its text by column, in the table's order."""
+    out = []
+    for n, row in enumerate(value if isinstance(value, list) else [], start=1):
+        if isinstance(row, dict):
+            cells = {c: str(row.get(c, "") or "") for c in table.columns}
+            if any(text.strip() for text in cells.values()):
+                out.append((n, cells))
+    return out
+
+
+def table_grid(table: Table, answers: dict[str, Any]) -> tuple[list[str], Rows]:
+    """A table answer as a grid: its columns and its non-empty rows (the manual's
+    preset rows when the team has saved nothing, as the page shows them)."""
+    value = answers.get(table.id) or table.empty()
+    return table.columns, [
+        list(cells.values()) for _, cells in table_rows(table, value)
     ]
 
 
 def action_rows(ws: Worksheet, answers: dict[str, Any]) -> tuple[list[str], Rows]:
     """The next-steps table: its columns and its non-empty rows."""
-    table = ws.action_table.as_question()
-    value = answers.get(table.id) or table.empty()
-    rows = [
-        [str(row.get(c, "") or "") for c in table.columns]
-        for row in value
-        if isinstance(row, dict)
+    return table_grid(ws.action_table.as_question(), answers)
+
+
+def tables(ws: Worksheet) -> list[Table]:
+    """Every table question of the worksheet in page order, the next steps last."""
+    return [q for q in ws.questions() if isinstance(q, Table)]
+
+
+def question_places(ws: Worksheet) -> list[tuple[str, Any]]:
+    """Every question with the title of its section, the next steps last (their own
+    title as the section)."""
+    actions = ws.action_table.as_question()
+    places = [(s.title, q) for s in ws.sections for q in s.questions]
+    return [*places, (actions.text, actions)]
+
+
+def answer_lines(q: Any, value: Any) -> Rows:
+    """One answer as [row, column, answer] lines: a line per filled cell of a table
+    (a row holding only the manual's preset is the form, not the team's work), one
+    line for any other answer, and one empty line for a table with nothing typed."""
+    if not isinstance(q, Table):
+        return [["", "", answer_text(q, value)]]
+    lines = [
+        [str(n), column, text]
+        for n, cells in table_rows(q, value)
+        if q.is_answered([cells])
+        for column, text in cells.items()
+        if text.strip()
     ]
-    return table.columns, [r for r in rows if any(cell.strip() for cell in r)]
+    return lines or [["", "", ""]]
+
+
+def answer_rows(ws: Worksheet, answers: dict[str, Any]) -> Rows:
+    """Every question of the worksheet and its next steps with the team's answer in
+    long form (``ANSWER_COLUMNS``; an unanswered question has an empty line)."""
+    return [
+        [section, q.text, *line]
+        for section, q in question_places(ws)
+        for line in answer_lines(q, answers.get(q.id))
+    ]
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
@@ -119,9 +165,8 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
 
     book = Workbook()
     book.remove(book.active)
-    used: set[str] = set()
-    for name, (columns, rows) in sheets.items():
-        sheet = book.create_sheet(_sheet_title(name, used))
+    for name, (columns, rows) in zip(sheet_names(sheets), sheets.values(), strict=True):
+        sheet = book.create_sheet(name)
         table = [[xml_text(str(t)) for t in row] for row in [list(columns), *rows]]
         widths = _column_widths(table)
         _write_cells(sheet, table)
@@ -222,6 +267,13 @@ def _print_setup(sheet: Any) -> None:
 _SHEET_NAME_MAX = 31
 
 
+def sheet_names(names: Iterable[str]) -> list[str]:
+    """The sheet tabs ``to_xlsx`` makes of these names: short, valid and unique (a
+    name that already is one stays as it is)."""
+    used: set[str] = set()
+    return [_sheet_title(name, used) for name in names]
+
+
 def _sheet_title(name: str, used: set[str]) -> str:
     # Excel forbids []:*?/\ and a leading or trailing apostrophe in sheet names and
     # cuts them at 31 characters; a sheet tab is one line. A cut falls between words.
@@ -288,17 +340,21 @@ def to_markdown(
             continue
         out += [f"{h2} {md_text(section.title)}", ""]
         for q in section.questions:
-            answer = answer_text(q, answers.get(q.id))
-            out += [
-                f"**{md_text(q.text)}**",
-                "",
-                md_text(answer) or "_(no answer)_",
-                "",
-            ]
+            out += [f"**{md_text(q.text)}**", "", _md_answer(q, answers), ""]
     out += _picture_notes(ws, answers, h2)
     columns, rows = action_rows(ws, answers)
     out += [f"{h2} {md_text(ws.action_table.title)}", "", md_table(columns, rows), ""]
     return "\n".join(out)
+
+
+def _md_answer(q: Any, answers: dict[str, Any]) -> str:
+    value = answers.get(q.id)
+    if isinstance(q, Table):
+        return md_table(*table_grid(q, answers)) if q.is_answered(value) else _NONE_MD
+    return md_text(answer_text(q, value)) or _NONE_MD
+
+
+_NONE_MD = "_(no answer)_"
 
 
 def _picture_notes(ws: Worksheet, answers: dict[str, Any], h2: str) -> list[str]:
@@ -316,13 +372,32 @@ def _picture_notes(ws: Worksheet, answers: dict[str, Any], h2: str) -> list[str]
     return out
 
 
+def table_label(table: Table) -> str:
+    """A table's short name for a sheet tab, from its id ("Next steps", "Roster")."""
+    return table.id.replace("_", " ").capitalize()
+
+
+def table_sheet_name(ws: Worksheet, table: Table) -> str:
+    """The sheet tab of a table in a file of many worksheets: the worksheet's short
+    title, cut between words to leave room, then the table ("Step 1 Roster")."""
+    label = table_label(table)
+    head = _cut_at_word(ws.short, _SHEET_NAME_MAX - len(label) - 1)
+    if head != ws.short:  # cut: end at a comma or a word that ends a phrase
+        head = head.rsplit(",", 1)[0] if "," in head else head
+        words = head.split()
+        while len(words) > 1 and words[-1].lower() in _JOINING_WORDS:
+            words.pop()
+        head = " ".join(words)
+    return f"{head} {label}".strip()
+
+
+_JOINING_WORDS = frozenset({"a", "an", "and", "&", "of", "the", "to", "for", "in"})
+
+
 def _xlsx(ws: Worksheet, team: str, answers: dict[str, Any]) -> bytes:
-    return to_xlsx(
-        {
-            "Next steps": action_rows(ws, answers),
-            "Answers": (ANSWER_COLUMNS, answer_rows(ws, answers)),
-        }
-    )
+    """A sheet per table with the table's own columns, then every answer."""
+    grids = {table_label(t): table_grid(t, answers) for t in tables(ws)}
+    return to_xlsx(grids | {"Answers": (ANSWER_COLUMNS, answer_rows(ws, answers))})
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,12 @@ def new_document() -> Any:
     return Document()
 
 
-def add_worksheet_heading(doc: Any, ws: Worksheet) -> None:
-    """The worksheet's title and where in the manual it comes from."""
-    doc.add_heading(xml_text(ws.title), level=1)
+def add_worksheet_heading(doc: Any, ws: Worksheet, new_page: bool = False) -> None:
+    """The worksheet's title (on a new page if asked) and where in the manual it
+    comes from."""
+    heading = doc.add_heading(xml_text(ws.title), level=1)
+    if new_page:
+        heading.paragraph_format.page_break_before = True
     doc.add_paragraph(xml_text(f"Source: {ws.source.document}, {ws.source.section}"))
 
 
@@ -50,6 +53,27 @@ def add_table(doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]) -
         for cell, text in zip(table.add_row().cells, row, strict=True):
             cell.text = xml_text(text)
     return table
+
+
+def add_header_table(
+    doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]
+) -> Any:
+    """A ruled table whose header row is bold and repeats at the top of every page
+    the table runs onto."""
+    table = add_table(doc, columns, rows)
+    row_flag(table.rows[0], "tblHeader")
+    for cell in table.rows[0].cells:
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    return table
+
+
+def text_area(doc: Any) -> tuple[int, int]:
+    """The width and height (EMU) inside the margins of the document's last section:
+    what a picture may fill."""
+    section = doc.sections[-1]
+    across = section.page_width - section.left_margin - section.right_margin
+    return across, section.page_height - section.top_margin - section.bottom_margin
 
 
 def row_flag(row: Any, flag: str) -> None:
