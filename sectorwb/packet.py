@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .export import (
-    ANSWER_COLUMNS,
     Rows,
-    answer_rows,
     answer_text,
     md_text,
+    question_places,
     sheet_names,
     table_grid,
     table_sheet_name,
@@ -30,6 +29,7 @@ from .wordfile import (
     DOCX_MIME,
     add_header_table,
     add_worksheet_heading,
+    fit_columns,
     new_document,
     text_area,
     to_bytes,
@@ -72,36 +72,44 @@ def packet_markdown(sheets: list[Worksheet], team: str, answers: Answers) -> str
 CONTENTS_COLUMNS = ["Sheet", "Worksheet", "Table"]
 
 
+PACKET_ANSWER_COLUMNS = ["Worksheet", "Section", "Question", "Answer"]
+
+
 def packet_xlsx(sheets: list[Worksheet], team: str, answers: Answers) -> bytes:
     """A contents sheet, a sheet per table the team filled in (with the table's own
-    columns), then "All answers": every answer of the started worksheets in long
-    form, one line per answer or table cell."""
+    columns), then "All answers": every question the started worksheets ask and
+    its answer, a table's answer naming its sheet (its cells once, not twice)."""
     begun, idle = started(sheets, answers)
     filled = [
         (ws, t)
         for ws in begun
         for t in tables(ws)
-        if t.is_answered(answers.get(ws.id, {}).get(t.id))
-    ]
-    every = [
-        [ws.title, *row] for ws in begun for row in answer_rows(ws, answers[ws.id])
+        if t.is_answered(answers[ws.id].get(t.id))
     ]
     names = sheet_names(["Contents", *(table_sheet_name(ws, t) for ws, t in filled)])
-    contents: Rows = [
-        [name, ws.title, t.text]
-        for name, (ws, t) in zip(names[1:], filled, strict=True)
-    ]
-    contents.append(["All answers", "Every worksheet started", "Every answer"])
+    named = list(zip(names[1:], filled, strict=True))
+    sheet_of = {(ws.id, t.id): name for name, (ws, t) in named}
+    every: Rows = []
+    for ws in begun:
+        given = answers[ws.id]
+        shown = {q.id for q in ws.shown(given)}
+        for section, q in question_places(ws):
+            if not _in_packet(q, shown, given):
+                continue
+            if isinstance(q, Table):
+                answer = f"On the sheet “{sheet_of[ws.id, q.id]}”."
+            else:
+                answer = answer_text(q, given.get(q.id))
+            every.append([ws.title, section, q.text, answer])
+    contents: Rows = [[name, ws.title, t.text] for name, (ws, t) in named]
+    contents.append(["All answers", "Every worksheet started", "Every question"])
     if idle:
         contents.append(["", not_started_line(idle), ""])
-    grids = {
-        name: table_grid(t, answers[ws.id])
-        for name, (ws, t) in zip(names[1:], filled, strict=True)
-    }
+    grids = {name: table_grid(t, answers[ws.id]) for name, (ws, t) in named}
     return to_xlsx(
         {names[0]: (CONTENTS_COLUMNS, contents)}
         | grids
-        | {"All answers": (["Worksheet", *ANSWER_COLUMNS], every)}
+        | {"All answers": (PACKET_ANSWER_COLUMNS, every)}
     )
 
 
@@ -148,13 +156,15 @@ def _add_answer(doc: Any, q: Any, answers: dict[str, Any]) -> None:
         return
     columns, rows = table_grid(q, answers)
     table = add_header_table(doc, columns, rows)
-    if len(columns) > _WIDE_TABLE:
+    size = 9 if len(columns) > _WIDE_TABLE else 11
+    fit_columns(table, text_area(doc)[0], size)
+    if size != 11:
         from docx.shared import Pt
 
         for row in table.rows:
             for cell in row.cells:
                 for run in cell.paragraphs[0].runs:
-                    run.font.size = Pt(9)
+                    run.font.size = Pt(size)
     doc.add_paragraph()  # a table followed by a heading would touch it
 
 

@@ -68,6 +68,44 @@ def add_header_table(
     return table
 
 
+# A column's share of the page: first room for its longest word (so no word breaks
+# where the page allows), then the rest by its longest text, counted up to this many
+# characters (a long answer wraps anyway).
+_FIT_CHARS = 30
+# An average character of the body font, bold header words included, in ems; and
+# the cell's padding, in characters.
+_CHAR_EM, _PAD_CHARS = 0.6, 2
+
+
+def fit_columns(table: Any, across: int, font_pt: float = 11) -> None:
+    """Share ``across`` (EMU) between the table's columns by what they hold, so a
+    column of names or dates is narrow and one of sentences wide (LibreOffice
+    otherwise makes every column the same width and breaks words)."""
+    char = font_pt * _CHAR_EM * 12700  # EMU
+    need, want = [], []
+    for column in table.columns:
+        texts = [cell.text for cell in column.cells]
+        words = [w for text in texts for w in text.split()] or [""]
+        longest = max(len(line) for text in texts for line in text.split("\n"))
+        need.append((max(map(len, words)) + _PAD_CHARS) * char)
+        want.append(max((min(longest, _FIT_CHARS) + _PAD_CHARS) * char, need[-1]))
+    spare = across - sum(need)
+    if spare <= 0:  # words longer than the page allows: in proportion
+        widths = [across * n / sum(need) for n in need]
+    else:
+        extra = [w - n for w, n in zip(want, need, strict=True)]
+        total = sum(extra)
+        widths = [
+            n + spare * (e / total if total else 1 / len(need))
+            for n, e in zip(need, extra, strict=True)
+        ]
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = int(width)
+        for cell in column.cells:
+            cell.width = int(width)  # Word reads each cell's width, LibreOffice the grid
+
+
 def text_area(doc: Any) -> tuple[int, int]:
     """The width and height (EMU) inside the margins of the document's last section:
     what a picture may fill."""

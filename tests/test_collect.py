@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -192,8 +193,8 @@ def test_zip_has_a_folder_per_team_with_its_packet(made: academy.Academy) -> Non
     assert "Soins\nde santé" in "\n".join(p.text for p in equipe.paragraphs)
     assert "Visit employers" in archive.read(f"{folder}.md").decode()
     book = openpyxl.load_workbook(io.BytesIO(archive.read(f"{folder}.xlsx")))
-    answers = list(book["All answers"].iter_rows(values_only=True))
-    assert ("1", "Representative", "Zoé") in [r[3:] for r in answers]
+    answers = [r[-1] for r in book["All answers"].iter_rows(values_only=True)]
+    assert "On the sheet “Step 1 Roster”." in answers
     assert ("Zoé", "Chair") in {r[-2:] for r in book["Step 1 Roster"].values}
 
 
@@ -304,8 +305,14 @@ def test_collected_xlsx_renders_in_libreoffice_calc(
     xlsx.write_bytes(_downloads(made)["xlsx"].build())
     [pdf] = wordfile.to_pdf([xlsx], tmp_path)
     text = subprocess.run(
-        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "Visit employers" in text and EQUIPE in text and "Front Range" in text
+    # The roster's sheet: a row per team with the table's own columns.
+    assert re.search(r"Team\s+Organization\s+Sector of the system\s+Representative", text)
+    assert re.search(r"Équipe Santé Nord\s+Collège Nord\s+Education\s+Zoé", text)
     assert "HYPERLINK" in text  # shown as typed: a formula would show "click"
     assert "click" not in text.replace('"click"', "")
