@@ -103,7 +103,7 @@ def fit_columns(table: Any, across: int, font_pt: float = 11) -> None:
     for column, width in zip(table.columns, widths, strict=True):
         column.width = int(width)
         for cell in column.cells:
-            cell.width = int(width)  # Word reads each cell's width, LibreOffice the grid
+            cell.width = int(width)  # Word reads the cells, LibreOffice the grid
 
 
 def text_area(doc: Any) -> tuple[int, int]:

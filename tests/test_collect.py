@@ -312,7 +312,9 @@ def test_collected_xlsx_renders_in_libreoffice_calc(
     ).stdout
     assert "Visit employers" in text and EQUIPE in text and "Front Range" in text
     # The roster's sheet: a row per team with the table's own columns.
-    assert re.search(r"Team\s+Organization\s+Sector of the system\s+Representative", text)
+    assert re.search(
+        r"Team\s+Organization\s+Sector of the system\s+Representative", text
+    )
     assert re.search(r"Équipe Santé Nord\s+Collège Nord\s+Education\s+Zoé", text)
     assert "HYPERLINK" in text  # shown as typed: a formula would show "click"
     assert "click" not in text.replace('"click"', "")
