@@ -13,7 +13,9 @@ from typing import Any
 from .schema import Table, Worksheet, YesNo
 from .teams import file_slug
 
-Rows = list[list[str]]
+# A cell is text, or a whole number (a table's row number) that a spreadsheet keeps
+# as a number, so sorting by it puts row 10 after row 9.
+Rows = list[list[str | int]]
 # The long form: one line per answer, and one per filled cell of a table answer (its
 # row on the page and its column), so a spreadsheet filter finds any cell.
 ANSWER_COLUMNS = ["Section", "Question", "Row", "Column", "Answer"]
@@ -111,7 +113,7 @@ def answer_lines(q: Any, value: Any) -> Rows:
     if not isinstance(q, Table):
         return [["", "", answer_text(q, value)]]
     lines = [
-        [str(n), column, text]
+        [n, column, text]
         for n, cells in table_rows(q, value)
         if q.is_answered([cells])
         for column, text in cells.items()
@@ -167,9 +169,10 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
     book.remove(book.active)
     for name, (columns, rows) in zip(sheet_names(sheets), sheets.values(), strict=True):
         sheet = book.create_sheet(name)
-        table = [[xml_text(str(t)) for t in row] for row in [list(columns), *rows]]
+        given = [list(columns), *rows]
+        table = [[xml_text(str(t)) for t in row] for row in given]
         widths = _column_widths(table)
-        _write_cells(sheet, table)
+        _write_cells(sheet, given, table)
         for c, width in enumerate(widths, start=1):
             sheet.column_dimensions[sheet.cell(1, c).column_letter].width = width
         for r, row in enumerate(table, start=1):
@@ -183,13 +186,18 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
     return buf.getvalue()
 
 
-def _write_cells(sheet: Any, table: Rows) -> None:
+def _write_cells(sheet: Any, given: Rows, table: list[list[str]]) -> None:
+    """Write the sheet's cells: ``table`` is ``given`` as XML-safe text."""
     from openpyxl.styles import Alignment, Font
 
     wrap, bold = Alignment(wrap_text=True, vertical="top"), Font(bold=True)
-    for r, row in enumerate(table, start=1):
-        for c, text in enumerate(row, start=1):
+    for r, (values, row) in enumerate(zip(given, table, strict=True), start=1):
+        for c, (value, text) in enumerate(zip(values, row, strict=True), start=1):
             cell = sheet.cell(row=r, column=c)
+            cell.alignment = wrap
+            if isinstance(value, int):
+                cell.value = value  # a number, never text that could run
+                continue
             cell.value = text
             # openpyxl makes "=..." a formula; an XLSX string cell shows the text
             # as typed and never runs. The quote-prefix flag (shown nowhere in the
@@ -198,12 +206,11 @@ def _write_cells(sheet: Any, table: Rows) -> None:
             cell.data_type = "s"
             if text.startswith(_FORMULA_START):
                 cell.quotePrefix = True
-            cell.alignment = wrap
             if r == 1:
                 cell.font = bold
 
 
-def _column_widths(table: Rows) -> list[float]:
+def _column_widths(table: list[list[str]]) -> list[float]:
     """Each column as wide as its longest line, within bounds (a long answer wraps)."""
     width = [0] * max((len(row) for row in table), default=0)
     for row in table:
@@ -323,7 +330,7 @@ def md_table(columns: Sequence[str], rows: Rows) -> str:
         "| " + " | ".join(md_cell(c) for c in columns) + " |",
         "|" + "|".join("---" for _ in columns) + "|",
     ]
-    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_cell(str(c)) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -138,14 +138,14 @@ def test_xlsx_has_every_teams_typed_table_rows_and_the_long_form(
     question = "Who is on our regional support team?"
     cells = [r[4:7] for r in every if r[:1] == (EQUIPE,) and r[3] == question]
     assert cells == [
-        ("1", "Organization", "Collège Nord"),
-        ("1", "Sector of the system", "Education"),
-        ("1", "Representative", "Zoé"),
-        ("1", "Role", "Chair"),
+        (1, "Organization", "Collège Nord"),
+        (1, "Sector of the system", "Education"),
+        (1, "Representative", "Zoé"),
+        (1, "Role", "Chair"),
     ]  # a line per typed cell, with its row and column
     steps = [r for r in every if r[:1] == (EQUIPE,) and r[3] == "Next Steps"]
     assert [s[1] for s in steps] == [content.get(LAUNCH).title]
-    assert steps[0][4:7] == ("4", "Action", "Visit employers")  # the page's row 4
+    assert steps[0][4:7] == (4, "Action", "Visit employers")  # the page's row 4
     assert [r[0] for r in every[1:]] == sorted(
         (r[0] for r in every[1:]), key=[METRO, EQUIPE].index
     )  # teams in the Academy's order, first added first

@@ -259,10 +259,10 @@ def test_a_table_answer_is_a_line_per_typed_cell(all_kinds: Worksheet) -> None:
     # Row numbers are the page's (the blank second row is skipped), and a "; " or
     # ": " in a value stays inside its own cell.
     assert lines == [
-        ["1", "Role", "Chair"],
-        ["1", "Person", "Ana; Bo: both"],
-        ["3", "Role", "Host"],
-        ["3", "Person", "=1+1"],
+        [1, "Role", "Chair"],
+        [1, "Person", "Ana; Bo: both"],
+        [3, "Role", "Host"],
+        [3, "Person", "=1+1"],
     ]
     # A table holding only the manual's preset rows has one empty line, as any
     # unanswered question.
@@ -283,7 +283,10 @@ def test_xlsx_has_a_sheet_per_table_with_its_own_columns(all_kinds: Worksheet) -
     assert book["Grid"]["B3"].data_type == "s"  # text as typed, never a formula
     every = list(book["Answers"].iter_rows(values_only=True))
     assert every[0] == tuple(export.ANSWER_COLUMNS)
-    assert ("Who does what?", "2", "Person", "=1+1") in [r[1:] for r in every]
+    assert ("Who does what?", 2, "Person", "=1+1") in [r[1:] for r in every]
+    # The row number is a number (sorting puts row 10 after row 9), the rest text.
+    cells = [c for r in book["Answers"].iter_rows(min_row=2) for c in r if c.value]
+    assert {c.column_letter for c in cells if c.data_type == "n"} == {"C"}
 
 
 # -- downloads --------------------------------------------------------------------------
