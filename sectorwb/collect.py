@@ -10,18 +10,15 @@ import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from .export import (
+from .answerrows import (
     ANSWER_COLUMNS,
     Rows,
     answer_lines,
     question_places,
     table_rows,
-    table_sheet_name,
     tables,
-    to_csv,
-    to_xlsx,
-    utf8,
 )
+from .export import table_sheet_name, to_csv, to_xlsx, utf8
 from .packet import PACKET_DOWNLOADS, Answers, PacketDownload
 from .schema import Table, Worksheet
 from .store import Store

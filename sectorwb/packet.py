@@ -9,15 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .answerrows import Rows, answer_text, question_places, table_grid, tables
 from .export import (
-    Rows,
-    answer_text,
     md_text,
-    question_places,
     sheet_names,
-    table_grid,
     table_sheet_name,
-    tables,
     to_markdown,
     to_xlsx,
     utf8,
