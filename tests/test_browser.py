@@ -266,7 +266,12 @@ def test_downloads_hold_the_action_table_and_neutralise_formulas(
     assert row_of(values, 1, "By March 15")[2] == "Dana, workforce board"
     assert row_of(values, 1, "April")[0] == formula  # a text cell: no "'" shows
     answers = [[c.value for c in r] for r in book["Answers"].iter_rows()]
-    assert row_of(answers, 1, "Target Sector:")[2] == "Construction trades"
+    assert answers[0] == ["Section", "Question", "Row", "Column", "Answer"]
+    assert ["Target Sector:", None, None, "Construction trades"] in [
+        r[1:] for r in answers
+    ]
+    # The next steps in long form: a line per typed cell, with its row number.
+    assert [4, "Timeline", "April"] in [r[2:] for r in answers]
 
     name, data = download(page, "Markdown")
     assert name.endswith(".md")
@@ -277,7 +282,8 @@ def test_downloads_hold_the_action_table_and_neutralise_formulas(
 
     name, data = download(page, "All answers (CSV)")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert row_of(rows, 1, "Target Sector:")[2] == "Construction trades"
+    assert row_of(rows, 1, "Target Sector:")[4] == "Construction trades"
+    assert ["4", "Timeline", "April"] in [r[2:] for r in rows]  # a line per cell
 
 
 # -- offline -------------------------------------------------------------------------

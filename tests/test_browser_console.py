@@ -185,7 +185,7 @@ def test_collected_files_download_and_open(
     book = openpyxl.load_workbook(
         io.BytesIO(_download(trainer, "Next steps and every answer", ".xlsx"))
     )
-    sheet = book[next(n for n in book.sheetnames if n.startswith("Preparing"))]
+    sheet = book["Preparing to Launch Next steps"]  # a sheet per table
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     assert rows[0][0] == "Team"
     teams_with_rows = {r[0] for r in rows[1:] if any(r[1:])}
