@@ -27,7 +27,7 @@ from .app import notebook_name
 from .errors import AcademyError, SectorwbError
 from .lmi.cli import register as _register_lmi
 from .store import Store, restore
-from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
+from .teams import START_NOTEBOOK, START_TITLE, TRAINER_NOTEBOOK, TRAINER_TITLE
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -154,10 +154,10 @@ def write_notebooks(folder: Path) -> list[Path]:
     """One thin notebook per worksheet plus the start page (a title, one call)."""
     folder.mkdir(parents=True, exist_ok=True)
     pages = [
-        (START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()"),
+        (START_NOTEBOOK, START_TITLE, "from sectorwb import show_start\nshow_start()"),
         (
             TRAINER_NOTEBOOK,
-            "Trainer console",
+            TRAINER_TITLE,
             "from sectorwb import show_console\nshow_console()",
         ),
     ]
