@@ -54,6 +54,18 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q -e '.[test]'
 
+# The accessibility test loads axe-core from node_modules (package.json pins it);
+# without npm it is skipped with a message saying so.
+if [ ! -d node_modules/axe-core ]; then
+  if command -v npm >/dev/null; then
+    say "installing axe-core with npm ci (package-lock.json)"
+    npm ci --no-audit --no-fund
+  else
+    say "npm missing: the axe-core accessibility test will be skipped"
+    say "  sudo apt-get install -y nodejs npm"
+  fi
+fi
+
 lint=()
 for dir in sectorwb tests benchmarks; do
   if [ -d "$dir" ]; then lint+=("$dir"); fi

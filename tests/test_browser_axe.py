@@ -1,8 +1,9 @@
 """axe-core, the accessibility checker, in Chromium on every page a team or trainer
 opens: every notebook in workbooks/ with a team chosen (the worksheet shown), the
 start page before and after, the trainer console with its key (each tab), and Step 2
-with its charts drawn. No critical or serious violation, and no content outside a
-landmark (axe's ``region`` rule).
+with its charts drawn. No critical or serious violation, no content outside a
+landmark (axe's ``region`` rule), no two controls of one name, and each tab's title
+names the page and the team.
 
 axe-core comes from npm (package.json at the repo top; ``tests/run.sh`` runs
 ``npm ci``) and is loaded into each page from node_modules: nothing is fetched."""
@@ -14,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Contexts, VoilaServer, start_voila, stop_voila
+from conftest import ROOT, Contexts, VoilaServer, academy_server, contexts_on
 from playwright.sync_api import expect
 from test_browser import open_page
 
-from sectorwb import academy, config, content, export, teams
+from sectorwb import content, export, teams
 from sectorwb.teams import START_NOTEBOOK, TRAINER_NOTEBOOK
 
 pytestmark = [pytest.mark.served, pytest.mark.browser, pytest.mark.slow]
@@ -73,25 +74,15 @@ def served(
 ) -> Iterator[tuple[VoilaServer, Any, str]]:
     """An Academy on the demo region, served as ``sectorwb serve --academy`` does:
     every page of a team and the trainer console from one server."""
-    folder = tmp_path_factory.mktemp("axe") / "data"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(config.DATA_DIR_ENV, str(folder))
-        made, key = academy.create("Axe Academy", "demo", [TEAM])
-    server = start_voila(folder, folder.parent / "voila.log", academy=made.slug)
-    try:
-        yield server, made, key
-    finally:
-        stop_voila(server)
-        made.store.close()
+    with academy_server(
+        tmp_path_factory.mktemp("axe") / "data", "Axe Academy", [TEAM]
+    ) as s:
+        yield s
 
 
 @pytest.fixture
 def contexts(browser: Any, served: tuple[VoilaServer, Any, str]) -> Iterator[Contexts]:
-    factory = Contexts(browser, served[0])
-    try:
-        yield factory
-    finally:
-        factory.close()
+    yield from contexts_on(browser, served[0])
 
 
 def _violations(page: Any, axe: Path) -> list[dict[str, Any]]:
