@@ -20,7 +20,7 @@ from .downloads import Downloads, FileData
 from .errors import SectorwbError, TeamLinkError
 from .packet import PACKET_DOWNLOADS, PacketDownload
 from .store import Store, open_store
-from .teams import START_NOTEBOOK
+from .teams import START_NOTEBOOK, START_TITLE
 from .ui import lean, message, shared_layout, style, text_block
 from .widgets import WorksheetForm
 
@@ -168,8 +168,9 @@ def _choose_team(
     page.body.children = [picker, *page.body.children]
 
 
-def _team_line(visit: _Visit, here: str) -> str:
-    """Who is working, with links a team can bookmark (relative: Voila serves them)."""
+def _team_line(visit: _Visit, here: str, title: str) -> str:
+    """Who is working, with links a team can bookmark (relative: Voila serves them);
+    it carries the tab's title, which the page script sets (``title``: the page's)."""
     links = [f"{here}?{visit.query}"]
     if here != START_NOTEBOOK:
         links.insert(0, f"{START_NOTEBOOK}?{visit.query}")
@@ -179,7 +180,11 @@ def _team_line(visit: _Visit, here: str) -> str:
         for h, label in zip(links, labels, strict=True)
     )
     team = html.escape(visit.team)
-    return f'<p class="sectorwb-source">Team: <strong>{team}</strong> · {anchors}</p>'
+    tab = html.escape(teams.tab_title(title, visit.team))
+    return (
+        f'<p class="sectorwb-source" data-sectorwb-title="{tab}">Team: '
+        f"<strong>{team}</strong> · {anchors}</p>"
+    )
 
 
 def guard(page: Page, step: Callable[[], None]) -> None:
@@ -242,7 +247,9 @@ def _show_worksheet(page: Page, worksheet_id: str) -> None:
         form.suggest(content.named_answers(store.all_answers(team)), found)
         for explorer in form.explorers:
             explorer.use_region(visit.region)
-        page.team_line.value = _team_line(visit, notebook_name(worksheet_id))
+        page.team_line.value = _team_line(
+            visit, notebook_name(worksheet_id), form.worksheet.title
+        )
         page.body.children = [form]
         _warn_if_read_only(page, store)
         presence.announce(store, team, worksheet_id)
@@ -300,7 +307,7 @@ def _show_start(page: Page) -> None:
             [(s.label, lambda s=s: packet_file(s)) for s in PACKET_DOWNLOADS],
             title="Team packet: everything the team decided, in one file",
         )
-        page.team_line.value = _team_line(visit, START_NOTEBOOK)
+        page.team_line.value = _team_line(visit, START_NOTEBOOK, START_TITLE)
         page.body.children = [
             text_block(
                 f"Worksheets for {team}. Open one to work on it; answers save as you type."

@@ -56,8 +56,10 @@ def _show_console(page: Page) -> None:
             return False
         page.clear_notice()
         console = Console(served, store)
+        tab = html.escape(teams.tab_title(teams.TRAINER_TITLE, served.name))
         page.team_line.value = (
-            f'<p class="sectorwb-source">Trainer console: <strong>'
+            f'<p class="sectorwb-source" data-sectorwb-title="{tab}">Trainer console: '
+            "<strong>"
             f"{html.escape(served.name)}</strong> · region "
             f"{html.escape(served.region)}</p>"
         )
@@ -262,7 +264,8 @@ class Console(W.VBox):
     def _cell(self, team: str, ws: Worksheet) -> str:
         done, total = ws.progress(self._answers(team, ws.id))
         state = "none" if done == 0 else "all" if done >= total else "some"
-        label = f"{team}, {ws.short}: {done} of {total} answered. Show it."
+        # The name holds the visible "3 / 10" as it is (WCAG 2.5.3, label in name).
+        label = f"{team}, {ws.short}: {done} / {total} answered. Show it."
         return (
             f'<td><button type="button" class="sectorwb-gridcell sectorwb-gridcell-{state}"'
             f' data-team="{html.escape(team)}" data-worksheet="{ws.id}"'

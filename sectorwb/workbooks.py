@@ -9,7 +9,7 @@ import nbformat
 from . import config, content
 from .app import notebook_name
 from .jupyterdata import TEMPLATE_NAME
-from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
+from .teams import START_NOTEBOOK, START_TITLE, TRAINER_NOTEBOOK, TRAINER_TITLE
 
 # The one Voila configuration: `sectorwb serve` reads it from the package; a plain
 # `voila` and JupyterLab's Voila preview read it from the folder they are started in
@@ -24,10 +24,10 @@ def write_notebooks(folder: Path) -> list[Path]:
     the Voila configuration beside them."""
     folder.mkdir(parents=True, exist_ok=True)
     pages = [
-        (START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()"),
+        (START_NOTEBOOK, START_TITLE, "from sectorwb import show_start\nshow_start()"),
         (
             TRAINER_NOTEBOOK,
-            "Trainer console",
+            TRAINER_TITLE,
             "from sectorwb import show_console\nshow_console()",
         ),
     ]

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from urllib.parse import quote
 import pytest
 from postgres import Cluster, latest_answers, start_cluster
 
+from sectorwb import academy
 from sectorwb import config as swb_config
 from sectorwb.cli import voila_command, voila_env
 from sectorwb.store import Store
@@ -386,6 +388,23 @@ def stop_voila(server: VoilaServer) -> None:
     _stop(server.process, server.kernel_processes())
 
 
+@contextmanager
+def academy_server(
+    folder: Path, name: str, teams: list[str]
+) -> Iterator[tuple[VoilaServer, Any, str]]:
+    """A new Academy on the demo region in ``folder`` (its data directory), served as
+    ``sectorwb serve --academy`` does: (server, the Academy, its trainer key)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(swb_config.DATA_DIR_ENV, str(folder))
+        made, key = academy.create(name, "demo", teams)
+    server = start_voila(folder, folder.parent / "voila.log", academy=made.slug)
+    try:
+        yield server, made, key
+    finally:
+        stop_voila(server)
+        made.store.close()
+
+
 @pytest.fixture(scope="session")
 def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
     """The session's server: ``sectorwb``'s Voila on a free loopback port."""
@@ -461,14 +480,19 @@ class Contexts:
             self.server.shutdown_kernel(kernel_id)
 
 
-@pytest.fixture
-def contexts(browser: Any, voila_server: VoilaServer) -> Iterator[Contexts]:
-    """A factory of fresh browser contexts (separate cookies: separate laptops)."""
-    factory = Contexts(browser, voila_server)
+def contexts_on(browser: Any, server: VoilaServer) -> Iterator[Contexts]:
+    """Contexts of one test on ``server``, closed after it (a fixture's body)."""
+    factory = Contexts(browser, server)
     try:
         yield factory
     finally:
         factory.close()
+
+
+@pytest.fixture
+def contexts(browser: Any, voila_server: VoilaServer) -> Iterator[Contexts]:
+    """A factory of fresh browser contexts (separate cookies: separate laptops)."""
+    yield from contexts_on(browser, voila_server)
 
 
 @pytest.fixture

@@ -50,8 +50,9 @@ if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
   fi
 fi
 
-# Node tools of the tests (package.json): JupyterHub's proxy for the hub deployment
-# test. Without Node.js and npm that test is skipped and says why.
+# Node tools of the tests (package.json pins them): axe-core, loaded into Chromium by
+# the accessibility test, and JupyterHub's proxy for the hub deployment test. Without
+# Node.js and npm those tests are skipped and say why.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   if command -v npm >/dev/null; then
     npm ci --no-audit --no-fund --loglevel=error

@@ -491,8 +491,10 @@ def test_the_save_status_stays_in_view_while_typing_at_the_top(
 def test_a_page_has_a_title_a_main_landmark_and_a_visible_focus(
     page: Any, voila_server: Any, team: str
 ) -> None:
-    open_worksheet(page, voila_server, team)
+    open_worksheet(page, voila_server, None)  # the team picker: no team named yet
     assert page.title() == f"{WORKSHEET.title} · sectorwb"
+    open_worksheet(page, voila_server, team)
+    expect(page).to_have_title(f"{WORKSHEET.title} — {team}")
     assert page.locator("[role=main], main").count() == 1
     assert page.get_by_role("main").get_by_label("Target Sector:").count() == 1
     box = page.get_by_label("Target Sector:")
