@@ -109,7 +109,9 @@ class WorksheetForm(W.VBox):
         if section.explorer is not None:
             from .lmi.explorer import Explorer  # pandas only where LMI is shown
 
-            explorer = Explorer(self.fields[section.explorer.shortlist])
+            explorer = Explorer(self.fields[section.explorer.shortlist], section.id)
+            # Its settings are saved, loaded and followed like an answer.
+            self.fields[explorer.settings.question.id] = explorer.settings
             self.explorers.append(explorer)
             parts.append(explorer)
         if section.figure is not None:

@@ -17,10 +17,18 @@ from . import charts
 from .metrics import Region, county_breakdown, region_metrics
 from .qcew import load_qcew
 from .scoring import CRITERIA, Thresholds, score_sectors
+from .settings import THRESHOLDS, ExplorerSettings
+from .titles import LEVELS as LEVEL_TITLES
+from .titles import OWNERSHIPS, level_noun, level_title
 
-LEVELS = {"NAICS sector": "sector", "3-digit NAICS": "3", "4-digit NAICS": "4"}
-OWNERSHIPS = {"Private": "private", "All ownerships": "all"}
+LEVELS = ("sector", "3", "4")  # offered where the region's files have rows for them
 TABLE_ROWS = 25
+# metrics' notes name columns; the page names what a person sees in the table.
+_NOTE_WORDS = {
+    "lq_us": "LQ U.S.",
+    "lq_state": "LQ state",
+    "US000": "U.S.",
+}
 
 
 def _fmt(value: Any, pattern: str) -> str:
@@ -56,32 +64,46 @@ def score_table_html(scored: pd.DataFrame, rows: int = TABLE_ROWS) -> str:
 
 
 class Explorer(W.VBox):
-    """Pick a region, level and thresholds; see the sectors; shortlist some."""
+    """Pick a region, level and thresholds; see the sectors; shortlist some.
 
-    def __init__(self, shortlist: W.Widget):
+    ``settings`` holds the choices; the worksheet form saves it with the answers.
+    """
+
+    def __init__(self, shortlist: W.Widget, section_id: str = "lmi"):
         super().__init__()
         self.add_class("sectorwb-explorer")
         self._shortlist = shortlist  # a TableField: first column the sector
+        self.settings = ExplorerSettings(section_id)
         found = regions.scan()
         self._regions = {
-            f"{r.config.name} ({slug})": slug
+            slug: f"{r.config.name} ({slug})"
             for slug, r in found.items()
             if not isinstance(r, SectorwbError)
         }
         broken = [str(r) for r in found.values() if isinstance(r, SectorwbError)]
-        self.region = W.Dropdown(options=list(self._regions), description="Region")
-        self.level = W.Dropdown(options=list(LEVELS), description="Industry level")
-        self.ownership = W.Dropdown(options=list(OWNERSHIPS), description="Ownership")
-        t = Thresholds()
+        # (region, ownership) -> level -> metrics table; a table is a few hundred rows
+        self._tables: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
+        self._applying = False  # controls set from the settings: not a change
+        self.region = W.Dropdown(
+            options=[(label, slug) for slug, label in self._regions.items()],
+            description="Region",
+        )
+        self.level = W.Dropdown(
+            options=[(level_title(k), k) for k in LEVELS], description="Industry level"
+        )
+        self.ownership = W.Dropdown(
+            options=[(title, k) for k, title in OWNERSHIPS.items()],
+            description="Ownership",
+        )
         self.min_share = W.FloatText(
-            t.min_jobs_share_pct, description="Many jobs: share ≥ %"
+            THRESHOLDS["min_share"], description="Many jobs: share ≥ %"
         )
         self.min_pay = W.FloatText(
-            t.min_pay_ratio, description="Higher wages: pay ratio >"
+            THRESHOLDS["min_pay"], description="Higher wages: pay ratio >"
         )
-        self.min_lq = W.FloatText(t.min_lq, description="Concentration: LQ >")
-        show = W.Button(description="Show sectors", button_style="primary")
-        show.on_click(lambda _b: self.refresh())
+        self.min_lq = W.FloatText(
+            THRESHOLDS["min_lq"], description="Concentration: LQ >"
+        )
         self.progress = W.FloatProgress(min=0, max=1, description="Loading")
         self.progress.layout.display = "none"
         self.notice = W.VBox([message(m, "warning") for m in broken])
@@ -90,55 +112,82 @@ class Explorer(W.VBox):
         self.why = W.Text(description="Why (short rationale)")
         add = W.Button(description="Add to shortlist", icon="plus")
         add.on_click(lambda _b: self.add_to_shortlist())
-        for w in (
-            self.region,
-            self.level,
-            self.ownership,
-            self.min_share,
-            self.min_pay,
-            self.min_lq,
-            self.pick,
-            self.why,
-        ):
+        self.feedback = W.VBox()
+        controls = (self.region, self.level, self.ownership, *self._thresholds())
+        for w in (*controls, self.pick, self.why):
             w.style.description_width = "initial"
+        for w in controls:
+            w.observe(self._changed, names="value")
         self.children = [
             text_block(
                 "Sectors with a significant number of jobs, higher-than-average wages, "
                 "or concentration above state or national averages (Step 2 criteria). "
-                "Change the thresholds to suit the region."
+                "Change the thresholds to suit the region: the table and charts follow "
+                "(press Enter after typing a number). The team's choices are kept."
             ),
             W.HBox([self.region, self.level, self.ownership]),
-            W.HBox([self.min_share, self.min_pay, self.min_lq]),
-            show,
+            W.HBox(list(self._thresholds())),
             self.progress,
             self.notice,
             self.results,
             text_block("Add a sector to the team's shortlist", "sectorwb-qtext"),
             W.HBox([self.pick, self.why, add]),
+            self.feedback,
         ]
 
+    def _thresholds(self) -> tuple[W.FloatText, W.FloatText, W.FloatText]:
+        return self.min_share, self.min_pay, self.min_lq
+
     def use_region(self, slug: str | None) -> None:
-        """Select the region named in ``?region=`` (when it exists) and show it."""
-        if slug:
-            labels = [k for k, v in self._regions.items() if v == slug]
-            if labels:
-                self.region.value = labels[0]
-            else:
-                known = ", ".join(self._regions.values()) or "none"
-                self.notice.children = [
-                    message(
-                        f"There is no region {slug!r}. Known regions: {known}.",
-                        "warning",
-                    )
-                ]
+        """Show the team's saved view; ``slug`` (from ``?region=``), when it names a
+        region, is the one shown."""
+        saved = self.settings.saved()
+        notes = []
+        if slug and slug not in self._regions:
+            known = ", ".join(self._regions) or "none"
+            notes.append(f"There is no region {slug!r}. Known regions: {known}.")
+            slug = None
+        if saved.get("region") not in self._regions:
+            saved.pop("region", None)
+        self._applying = True
+        try:
+            if slug or saved.get("region"):
+                self.region.value = slug or saved["region"]
+            if saved.get("ownership") in OWNERSHIPS:
+                self.ownership.value = saved["ownership"]
+            for key, box in zip(THRESHOLDS, self._thresholds(), strict=True):
+                if key in saved:
+                    box.value = saved[key]
+        finally:
+            self._applying = False
+        self.notice.children = [message(n, "warning") for n in notes]
         if self._regions:
-            self.refresh()
+            self.refresh(saved.get("level"))
+
+    def _changed(self, _change: Any) -> None:
+        if self._applying:
+            return
+        self.settings.value = self.current()
+        self.refresh()
+
+    def current(self) -> dict[str, Any]:
+        """The settings as the controls show them (what ``settings`` saves)."""
+        return {
+            "region": self.region.value,
+            "level": self.level.value,
+            "ownership": self.ownership.value,
+            **{
+                k: float(box.value)
+                for k, box in zip(THRESHOLDS, self._thresholds(), strict=True)
+            },
+        }
 
     def _on_progress(self, fraction: float) -> None:
         self.progress.value = fraction
 
-    def refresh(self) -> None:
-        """Load (cached after the first time), compute, score and draw."""
+    def refresh(self, level: str | None = None) -> None:
+        """Load (cached after the first time), compute, score and draw; ``level``
+        is the one wanted when the region has rows for it."""
         if not self.region.value:
             self.results.children = [
                 message(
@@ -149,31 +198,21 @@ class Explorer(W.VBox):
             return
         self.progress.layout.display = None
         try:
-            folder = regions.load_region(self._regions[self.region.value])
-            region = Region(
-                folder.areas, state=folder.config.state, name=folder.config.name
-            )
-            data = load_qcew(folder.qcew_paths(), on_progress=self._on_progress)
-            table = region_metrics(
-                data,
-                region,
-                level=LEVELS[self.level.value],
-                ownership=OWNERSHIPS[self.ownership.value],
-            )
-            scored = score_sectors(
-                table,
-                Thresholds(
-                    min_jobs_share_pct=self.min_share.value,
-                    min_pay_ratio=self.min_pay.value,
-                    min_lq=self.min_lq.value,
-                ),
-            )
+            folder, data, region = self._load(self.region.value)
+            tables = self._levels(data, region)
+            level_notes = self._offer_levels(tables, level or self.level.value)
+            if not tables:
+                self.results.children = [message(" ".join(level_notes), "warning")]
+                self.pick.options = []
+                return
+            table = tables[self.level.value]
+            scored = score_sectors(table, self._scoring())
             counties = (
                 county_breakdown(
                     data,
                     region,
-                    level=LEVELS[self.level.value],
-                    ownership=OWNERSHIPS[self.ownership.value],
+                    level=self.level.value,
+                    ownership=self.ownership.value,
                     area_titles=folder.config.area_names,
                 )
                 if len(region.areas) > 1
@@ -184,9 +223,69 @@ class Explorer(W.VBox):
             return
         finally:
             self.progress.layout.display = "none"
-        self._show(folder, table, scored, counties)
+        self._show(folder, table, scored, counties, level_notes)
 
-    def _show(self, folder, table, scored, counties) -> None:
+    def _load(self, slug: str) -> tuple[Any, Any, Region]:
+        """The region's folder, its QCEW data and the areas it sums."""
+        folder = regions.load_region(slug)
+        region = Region(
+            folder.areas, state=folder.config.state, name=folder.config.name
+        )
+        return (
+            folder,
+            load_qcew(folder.qcew_paths(), on_progress=self._on_progress),
+            region,
+        )
+
+    def _levels(self, data: Any, region: Region) -> dict[str, pd.DataFrame]:
+        """The metrics of every level the region's files have rows for."""
+        key = (self.region.value, self.ownership.value)
+        if key not in self._tables:
+            found = {
+                level: region_metrics(
+                    data, region, level=level, ownership=self.ownership.value
+                )
+                for level in LEVELS
+            }
+            self._tables[key] = {k: t for k, t in found.items() if len(t)}
+        return self._tables[key]
+
+    def _offer_levels(self, tables: dict[str, pd.DataFrame], wanted: str) -> list[str]:
+        """Offer only the levels with data, select ``wanted`` if there is one, and
+        say which levels are not offered and why."""
+        missing = [level_title(k) for k in LEVELS if k not in tables]
+        if not tables:
+            return [
+                "This region's QCEW files have no industry rows at any of these "
+                f"levels: {', '.join(missing)}. Add BLS files with industry detail "
+                "(sectorwb qcew download) to the region."
+            ]
+        offered = [(level_title(k), k) for k in LEVELS if k in tables]
+        self._applying = True
+        try:
+            if list(self.level.options) != offered:
+                self.level.options = offered
+            self.level.value = wanted if wanted in tables else next(iter(tables))
+        finally:
+            self._applying = False
+        if not missing:
+            return []
+        notes = [
+            f"Not offered for this region: {', '.join(missing)}. Its QCEW files have "
+            "no rows at that level."
+        ]
+        if wanted not in tables and wanted in LEVEL_TITLES:
+            notes.append(f"Showing {level_title(self.level.value)} instead.")
+        return notes
+
+    def _scoring(self) -> Thresholds:
+        return Thresholds(
+            min_jobs_share_pct=self.min_share.value,
+            min_pay_ratio=self.min_pay.value,
+            min_lq=self.min_lq.value,
+        )
+
+    def _show(self, folder, table, scored, counties, level_notes) -> None:
         parts: list[W.Widget] = []
         if folder.config.illustrative:
             parts.append(
@@ -196,21 +295,17 @@ class Explorer(W.VBox):
                     "info",
                 )
             )
-        met = scored[scored["candidate"]]
-        parts.append(
-            text_block(
-                f"{len(met)} of {len(scored)} industries meet at least one criterion "
-                f"({', '.join(CRITERIA[c] for c in ('many_jobs', 'high_pay', 'concentrated'))})."
-            )
-        )
-        parts.append(W.HTML(score_table_html(scored)))
+        if level_notes:
+            parts.append(message(" ".join(level_notes), "info"))
+        parts += self._summary(table, scored)
+        level = self.level.value
         parts.append(chart_widget(charts.bubble_chart(table), "Sector bubble chart"))
         parts.append(
             chart_widget(charts.top_sectors_chart(table), "Top sectors by jobs")
         )
-        parts.append(
-            chart_widget(charts.pay_chart(table, n=15), "Pay compared with average")
-        )
+        # Every sector fits; finer levels have dozens, the table lists them all.
+        pay = charts.pay_chart(table, n=None if level == "sector" else 20)
+        parts.append(chart_widget(pay, "Pay compared with average"))
         if counties is not None:
             parts.append(chart_widget(charts.county_chart(counties), "Jobs by county"))
         self.results.children = parts
@@ -221,21 +316,79 @@ class Explorer(W.VBox):
             )
         ]
 
+    def _summary(self, table: pd.DataFrame, scored: pd.DataFrame) -> list[W.Widget]:
+        """How many meet the criteria, the ranked table, and notes on its figures."""
+        level = self.level.value
+        met = int(scored["candidate"].sum())
+        criteria = ", ".join(
+            CRITERIA[c] for c in ("many_jobs", "high_pay", "concentrated")
+        )
+        listed = (
+            f" The {TABLE_ROWS} best ranked are listed; every one is in the Industry "
+            "list below."
+            if len(scored) > TABLE_ROWS
+            else ""
+        )
+        parts = [
+            text_block(
+                f"{met} of {len(scored)} {level_noun(level, len(scored))} meet at "
+                f"least one criterion ({criteria}).{listed}"
+            ),
+            W.HTML(score_table_html(scored)),
+        ]
+        # Shift-share is not on this page: only the notes on its columns matter.
+        notes = [_in_words(n) for n in table.attrs.get("notes", []) if n[:3] == "lq_"]
+        if notes:
+            parts.append(text_block("About the figures: " + "; ".join(notes) + "."))
+        return parts
+
     def add_to_shortlist(self) -> None:
-        """Put the picked industry in the first empty shortlist row (or a new one)."""
-        if not self.pick.value:
+        """Put the picked industry in the first empty shortlist row (or a new one);
+        say what happened, or why nothing did."""
+        sector = self.pick.value
+        if not sector:
+            self._tell(
+                "Pick an industry first: the Industry list fills once the region's "
+                "sectors are shown above.",
+                "warning",
+            )
             return
         columns = self._shortlist.question.columns
         rows = [dict(r) for r in self._shortlist.value or []]
-        if any(r.get(columns[0]) == self.pick.value for r in rows):
-            return
-        entry = {c: "" for c in columns} | {columns[0]: self.pick.value}
+        same = _norm(sector)
+        for i, row in enumerate(rows, start=1):
+            if _norm(row.get(columns[0])) == same:
+                self._tell(
+                    f"{sector} is already on the shortlist (row {i}): nothing added.",
+                    "warning",
+                )
+                return
+        entry = {c: "" for c in columns} | {columns[0]: sector}
         if len(columns) > 1:
             entry[columns[1]] = self.why.value
         empty = next((i for i, r in enumerate(rows) if not any(r.values())), None)
         if empty is None:
             rows.append(entry)
+            empty = len(rows) - 1
         else:
             rows[empty] = entry
         self._shortlist.value = rows
         self.why.value = ""
+        self._tell(
+            f"Added {sector} to the shortlist, row {empty + 1} "
+            f"(“{self._shortlist.question.text}”, below).",
+            "info",
+        )
+
+    def _tell(self, text: str, level: str) -> None:
+        self.feedback.children = [message(text, level)]
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+def _in_words(note: str) -> str:
+    for code, words in _NOTE_WORDS.items():
+        note = note.replace(code, words)
+    return note
