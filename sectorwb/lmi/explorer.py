@@ -15,7 +15,7 @@ from ..figures import chart_widget
 from ..ui import message, text_block
 from . import charts
 from .metrics import Region, county_breakdown, region_metrics
-from .qcew import load_qcew
+from .qcew import agglvl_code, area_kind, load_qcew
 from .scoring import CRITERIA, Thresholds, score_sectors
 from .settings import THRESHOLDS, ExplorerSettings
 from .titles import LEVELS as LEVEL_TITLES
@@ -81,8 +81,10 @@ class Explorer(W.VBox):
             if not isinstance(r, SectorwbError)
         }
         broken = [str(r) for r in found.values() if isinstance(r, SectorwbError)]
-        # (region, ownership) -> level -> metrics table; a table is a few hundred rows
-        self._tables: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
+        # region -> the levels its files have rows for
+        self._have: dict[str, list[str]] = {}
+        # (region, ownership, level) -> metrics table: a few hundred rows each
+        self._tables: dict[tuple[str, str, str], pd.DataFrame] = {}
         self._applying = False  # controls set from the settings: not a change
         self.region = W.Dropdown(
             options=[(label, slug) for slug, label in self._regions.items()],
@@ -199,13 +201,13 @@ class Explorer(W.VBox):
         self.progress.layout.display = None
         try:
             folder, data, region = self._load(self.region.value)
-            tables = self._levels(data, region)
-            level_notes = self._offer_levels(tables, level or self.level.value)
-            if not tables:
+            have = self._levels(data, region)
+            level_notes = self._offer_levels(have, level or self.level.value)
+            if not have:
                 self.results.children = [message(" ".join(level_notes), "warning")]
                 self.pick.options = []
                 return
-            table = tables[self.level.value]
+            table = self._table(data, region)
             scored = score_sectors(table, self._scoring())
             counties = (
                 county_breakdown(
@@ -237,35 +239,43 @@ class Explorer(W.VBox):
             region,
         )
 
-    def _levels(self, data: Any, region: Region) -> dict[str, pd.DataFrame]:
-        """The metrics of every level the region's files have rows for."""
-        key = (self.region.value, self.ownership.value)
-        if key not in self._tables:
-            found = {
-                level: region_metrics(
-                    data, region, level=level, ownership=self.ownership.value
-                )
+    def _levels(self, data: Any, region: Region) -> list[str]:
+        """The levels the region's files have rows for (a look, not a computation)."""
+        slug = self.region.value
+        if slug not in self._have:
+            kind = area_kind(region.areas[0])
+            self._have[slug] = [
+                level
                 for level in LEVELS
-            }
-            self._tables[key] = {k: t for k, t in found.items() if len(t)}
+                if not data.rows(agglvl_code(kind, level), areas=region.areas).empty
+            ]
+        return self._have[slug]
+
+    def _table(self, data: Any, region: Region) -> pd.DataFrame:
+        """The metrics of the chosen region, ownership and level (kept once made)."""
+        key = (self.region.value, self.ownership.value, self.level.value)
+        if key not in self._tables:
+            self._tables[key] = region_metrics(
+                data, region, level=key[2], ownership=key[1]
+            )
         return self._tables[key]
 
-    def _offer_levels(self, tables: dict[str, pd.DataFrame], wanted: str) -> list[str]:
+    def _offer_levels(self, have: list[str], wanted: str) -> list[str]:
         """Offer only the levels with data, select ``wanted`` if there is one, and
         say which levels are not offered and why."""
-        missing = [level_title(k) for k in LEVELS if k not in tables]
-        if not tables:
+        missing = [level_title(k) for k in LEVELS if k not in have]
+        if not have:
             return [
                 "This region's QCEW files have no industry rows at any of these "
                 f"levels: {', '.join(missing)}. Add BLS files with industry detail "
                 "(sectorwb qcew download) to the region."
             ]
-        offered = [(level_title(k), k) for k in LEVELS if k in tables]
+        offered = [(level_title(k), k) for k in LEVELS if k in have]
         self._applying = True
         try:
             if list(self.level.options) != offered:
                 self.level.options = offered
-            self.level.value = wanted if wanted in tables else next(iter(tables))
+            self.level.value = wanted if wanted in have else have[0]
         finally:
             self._applying = False
         if not missing:
@@ -274,7 +284,7 @@ class Explorer(W.VBox):
             f"Not offered for this region: {', '.join(missing)}. Its QCEW files have "
             "no rows at that level."
         ]
-        if wanted not in tables and wanted in LEVEL_TITLES:
+        if wanted not in have and wanted in LEVEL_TITLES:
             notes.append(f"Showing {level_title(self.level.value)} instead.")
         return notes
 
@@ -348,7 +358,9 @@ class Explorer(W.VBox):
         sector = self.pick.value
         if not sector:
             self._tell(
-                "Pick an industry first: the Industry list fills once the region's "
+                "Pick an industry in the Industry list first."
+                if self.pick.options
+                else "Nothing to add yet: the Industry list fills once the region's "
                 "sectors are shown above.",
                 "warning",
             )
