@@ -283,7 +283,9 @@ class WorksheetForm(W.VBox):
             self._set_saved({qid: outcome.value})
         elif outcome.action == "merge":
             field.value = outcome.value  # saved like typing
-        if outcome.action in ("conflict", "replaced"):
+        # A quiet field (the explorer's settings) is a view, not the team's work:
+        # the latest save is kept without a notice.
+        if outcome.action in ("conflict", "replaced") and not field.quiet:
             other = change.value if outcome.action == "conflict" else mine
             self._notify(qid, outcome, other, change.saved_at)
 

@@ -5,6 +5,7 @@ and a sector added to the shortlist is offered in Preparing to Launch."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +81,14 @@ def page(contexts: Contexts) -> Any:
     return contexts.new().new_page()
 
 
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where the screenshots go, to be looked at: $SECTORWB_SCREENSHOTS or tmp."""
+    folder = Path(os.environ.get("SECTORWB_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def _open(page: Any, server: VoilaServer, team: str, region: str) -> None:
     # Voila streams the page as the kernel runs: wait for the charts, not "load".
     page.goto(
@@ -151,7 +160,7 @@ def test_shortlisted_sector_is_offered_in_preparing_to_launch(
 
 
 def test_demo_offers_only_its_levels_and_draws_every_sector(
-    page: Any, served: VoilaServer, team: str, tmp_path: Path
+    page: Any, served: VoilaServer, team: str, shots: Path
 ) -> None:
     _open(page, served, team, "demo")
     # The demo files have sectors and 3-digit subsectors, no 4-digit rows.
@@ -176,8 +185,8 @@ def test_demo_offers_only_its_levels_and_draws_every_sector(
     expect(bubbles).to_contain_text("2023 annual averages · Sectors (NAICS 2-digit)")
     expect(bubbles).not_to_contain_text(" level")
     assert 4 <= _no_overlaps(page) <= 8
-    page.locator(BUBBLES).screenshot(path=str(tmp_path / "demo-bubbles.png"))
-    page.screenshot(path=str(tmp_path / "demo-page.png"), full_page=True)
+    page.locator(BUBBLES).screenshot(path=str(shots / "demo-bubbles.png"))
+    page.screenshot(path=str(shots / "demo-page.png"), full_page=True)
 
 
 def test_the_view_is_kept_with_the_teams_answers(
@@ -218,7 +227,7 @@ def test_the_view_is_kept_with_the_teams_answers(
 
 
 def test_real_bls_sample_every_level_named_and_legible(
-    page: Any, served: VoilaServer, team: str, tmp_path: Path
+    page: Any, served: VoilaServer, team: str, shots: Path
 ) -> None:
     _open(page, served, team, "delaware")
     body = page.inner_text("body")
@@ -236,7 +245,7 @@ def test_real_bls_sample_every_level_named_and_legible(
     pay = page.locator(PAY)
     expect(pay).to_contain_text("Utilities")  # the best paid, with the fewest jobs
     _no_overlaps(page)
-    page.locator(BUBBLES).screenshot(path=str(tmp_path / "de-sector.png"))
+    page.locator(BUBBLES).screenshot(path=str(shots / "de-sector.png"))
 
     page.get_by_label("Industry level").select_option(
         label="Industry groups (NAICS 4-digit)"
@@ -246,5 +255,5 @@ def test_real_bls_sample_every_level_named_and_legible(
     expect(pay).to_contain_text("Drawn: the 20 with the most jobs")
     assert "NaN" not in page.inner_text("body")
     assert 3 <= _no_overlaps(page) <= 8
-    page.locator(BUBBLES).screenshot(path=str(tmp_path / "de-4digit.png"))
-    page.screenshot(path=str(tmp_path / "de-page.png"), full_page=True)
+    page.locator(BUBBLES).screenshot(path=str(shots / "de-4digit.png"))
+    page.screenshot(path=str(shots / "de-page.png"), full_page=True)

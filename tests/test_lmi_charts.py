@@ -154,6 +154,10 @@ def test_pay_chart_marks_the_region_average(metrics):
     assert rule["mark"]["type"] == "rule"
     assert rule["encoding"]["x"]["datum"] == 56_000.0
     assert (
+        "Dashed line: the region's average over all industries, $56,000"
+        in bars["title"]["subtitle"]
+    )
+    assert (
         "Not drawn (suppressed by BLS): Professional services; Mining"
         in (bars["title"]["subtitle"])
     )
@@ -192,8 +196,12 @@ def test_subtitles_name_the_level_and_ownership_in_words(metrics):
         ("4", "Industry groups (NAICS 4-digit)"),
     ]:
         metrics.attrs["level"] = level
-        line = charts.top_sectors_chart(metrics).to_dict()["title"]["subtitle"][0]
-        assert line == f"2023 annual averages · {words} · Private employers"
+        title = charts.top_sectors_chart(metrics).to_dict()["title"]
+        assert (
+            title["subtitle"][0]
+            == f"2023 annual averages · {words} · Private employers"
+        )
+        assert title["text"].startswith(f"Top 4 {words.split(' (')[0].lower()} by jobs")
     metrics.attrs["ownership"] = "all"
     spec = charts.top_sectors_chart(metrics).to_dict()
     assert "All employers (private and government)" in subtitle(spec)

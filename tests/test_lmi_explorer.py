@@ -163,3 +163,17 @@ def test_every_shortlist_click_says_what_it_did(store: Store) -> None:
     assert [r["Target sector"] for r in rows if r["Target sector"]] == [
         f"  {first.upper()} "
     ]
+
+
+def test_a_teammates_view_is_taken_in_without_a_notice(store: Store) -> None:
+    store.save("Alpha", SHEET, {KEY: {"region": "demo", "level": "sector"}})
+    mine, here = _open(store)
+    theirs, there = _open(store)
+    here.level.value = "3"
+    mine.flush()
+    there.ownership.value = "all"
+    theirs.flush()
+    mine.sync()
+    assert mine.conflicts.children == ()
+    assert here.level.value == "3"  # this laptop's charts do not jump
+    assert store.answers("Alpha", SHEET)[KEY]["ownership"] == "all"

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from .labels import FONT_PX, LINE_PX, Bubble, place, short_lines
-from .titles import OWNERSHIPS, level_title
+from .titles import OWNERSHIPS, level_noun, level_title
 
 _TOOLTIP = [
     alt.Tooltip("industry_title:N", title="Industry"),
@@ -56,7 +56,7 @@ def bubble_chart(
         "jobs_change_pct": "job change figure",
     }
     shown = metrics.dropna(subset=["jobs", *needed])
-    text = f"Industries in {_region(metrics)}: concentration, growth and size"
+    text = f"{_noun(metrics).capitalize()} in {_region(metrics)}: concentration, growth and size"
     lines = _left_out(metrics, shown, needed)
     if shown.empty:
         return _nothing(text, metrics, source, lines)
@@ -162,7 +162,7 @@ def top_sectors_chart(
 ) -> alt.Chart:
     """The ``n`` industries with the most jobs, largest first."""
     known = metrics.dropna(subset=["jobs"])
-    text = f"Top {min(n, len(known))} industries by jobs in {_region(metrics)}"
+    text = f"Top {min(n, len(known))} {_noun(metrics)} by jobs in {_region(metrics)}"
     lines = _left_out(metrics, known, {})
     if known.empty:
         return _nothing(text, metrics, source, lines)
@@ -191,6 +191,11 @@ def pay_chart(
     known = metrics.dropna(subset=["jobs", "avg_annual_pay"])
     text = f"Average annual pay by industry in {_region(metrics)}"
     lines = _left_out(metrics, known, {"avg_annual_pay": "pay figure"})
+    average = metrics.attrs.get("avg_annual_pay")
+    if average is not None and not pd.isna(average):
+        lines.append(
+            f"Dashed line: the region's average over all industries, ${average:,.0f}"
+        )
     if known.empty:
         return _nothing(text, metrics, source, lines)
     if n is not None and len(known) > n:
@@ -221,7 +226,6 @@ def pay_chart(
             tooltip=_TOOLTIP,
         )
     )
-    average = metrics.attrs.get("avg_annual_pay")
     if average is None or pd.isna(average):
         return alt.layer(bars)
     rule = (
@@ -338,6 +342,13 @@ def _title(
 def _wrap(line: str) -> list[str]:
     """Vega does not wrap subtitles: a long one would widen the chart past the page."""
     return textwrap.wrap(line, _SUBTITLE_CHARS) if line else []
+
+
+def _noun(table: pd.DataFrame) -> str:
+    """ "sectors", "subsectors"...: what the table's rows are."""
+    return (
+        level_noun(table.attrs["level"]) if table.attrs.get("level") else "industries"
+    )
 
 
 def _region(table: pd.DataFrame) -> str:

@@ -39,6 +39,7 @@ class ExplorerSettings(traitlets.HasTraits):
     """
 
     value = traitlets.Any(allow_none=True)
+    quiet = True  # a teammate's view replaces this one's saved view without a notice
 
     def __init__(self, section_id: str) -> None:
         super().__init__()
