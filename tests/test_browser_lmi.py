@@ -186,7 +186,7 @@ def test_demo_offers_only_its_levels_and_draws_every_sector(
     expect(bubbles).not_to_contain_text(" level")
     assert 4 <= _no_overlaps(page) <= 8
     page.locator(BUBBLES).screenshot(path=str(shots / "demo-bubbles.png"))
-    page.screenshot(path=str(shots / "demo-page.png"), full_page=True)
+    page.locator(".sectorwb-explorer").screenshot(path=str(shots / "demo-explorer.png"))
 
 
 def test_the_view_is_kept_with_the_teams_answers(
@@ -256,4 +256,4 @@ def test_real_bls_sample_every_level_named_and_legible(
     assert "NaN" not in page.inner_text("body")
     assert 3 <= _no_overlaps(page) <= 8
     page.locator(BUBBLES).screenshot(path=str(shots / "de-4digit.png"))
-    page.screenshot(path=str(shots / "de-page.png"), full_page=True)
+    page.locator(".sectorwb-explorer").screenshot(path=str(shots / "de-explorer.png"))

@@ -177,3 +177,14 @@ def test_a_teammates_view_is_taken_in_without_a_notice(store: Store) -> None:
     assert mine.conflicts.children == ()
     assert here.level.value == "3"  # this laptop's charts do not jump
     assert store.answers("Alpha", SHEET)[KEY]["ownership"] == "all"
+
+
+def test_bls_titles_beside_the_files_name_the_finer_industries(store: Store) -> None:
+    _form, explorer = _open(store, "delaware")
+    explorer.level.value = "4"
+    names = [value for _label, value in explorer.pick.options]
+    # industry_titles.csv lies beside the sample: read from there, code prefix cut
+    assert "Employment services" in names
+    assert not any(n.startswith("NAICS ") for n in names)
+    _form, demo = _open(store, "demo")  # no titles file: the built-in titles
+    assert "Utilities" in [value for _label, value in demo.pick.options]

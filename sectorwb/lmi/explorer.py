@@ -3,7 +3,6 @@ that adds an industry to the team's shortlist (a table question of the worksheet
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import ipywidgets as W
@@ -18,49 +17,18 @@ from .metrics import Region, county_breakdown, region_metrics
 from .qcew import agglvl_code, area_kind, load_qcew
 from .scoring import CRITERIA, Thresholds, score_sectors
 from .settings import THRESHOLDS, ExplorerSettings
+from .table import TABLE_ROWS, score_table_html
 from .titles import LEVELS as LEVEL_TITLES
-from .titles import OWNERSHIPS, level_noun, level_title
+from .titles import OWNERSHIPS, level_noun, level_title, read_industry_titles
 
 LEVELS = ("sector", "3", "4")  # offered where the region's files have rows for them
-TABLE_ROWS = 25
+TITLES_FILE = "industry_titles.csv"  # BLS's name for it
 # metrics' notes name columns; the page names what a person sees in the table.
 _NOTE_WORDS = {
     "lq_us": "LQ U.S.",
     "lq_state": "LQ state",
     "US000": "U.S.",
 }
-
-
-def _fmt(value: Any, pattern: str) -> str:
-    return "n/a" if value is None or pd.isna(value) else pattern.format(value)
-
-
-def score_table_html(scored: pd.DataFrame, rows: int = TABLE_ROWS) -> str:
-    """The ranked table as escaped HTML (industry titles come from data files)."""
-    head = (
-        "<tr><th>#</th><th>Industry</th><th>Jobs</th><th>Share</th><th>Avg pay</th>"
-        "<th>Pay vs avg</th><th>LQ state</th><th>LQ U.S.</th><th>Growth</th>"
-        "<th>Criteria met</th></tr>"
-    )
-    body = []
-    for r in scored.head(rows).itertuples():
-        cells = [
-            str(r.rank),
-            f"{html.escape(str(r.industry_title))} ({html.escape(str(r.industry_code))})",
-            _fmt(r.jobs, "{:,.0f}"),
-            _fmt(r.jobs_share_pct, "{:.1f}%"),
-            _fmt(r.avg_annual_pay, "${:,.0f}"),
-            _fmt(r.pay_ratio, "{:.2f}"),
-            _fmt(r.lq_state, "{:.2f}"),
-            _fmt(r.lq_us, "{:.2f}"),
-            _fmt(r.jobs_change_pct, "{:+.1f}%"),
-            html.escape(r.criteria) or "none",
-        ]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return (
-        '<table class="sectorwb-worksheets sectorwb-lmi">'
-        f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
-    )
 
 
 class Explorer(W.VBox):
@@ -81,6 +49,7 @@ class Explorer(W.VBox):
             if not isinstance(r, SectorwbError)
         }
         broken = [str(r) for r in found.values() if isinstance(r, SectorwbError)]
+        self._names: dict[str, dict[str, str] | None] = {}  # region -> BLS titles
         # region -> the levels its files have rows for
         self._have: dict[str, list[str]] = {}
         # (region, ownership, level) -> metrics table: a few hundred rows each
@@ -207,7 +176,7 @@ class Explorer(W.VBox):
                 self.results.children = [message(" ".join(level_notes), "warning")]
                 self.pick.options = []
                 return
-            table = self._table(data, region)
+            table = self._table(data, region, self._titles(folder))
             scored = score_sectors(table, self._scoring())
             counties = (
                 county_breakdown(
@@ -215,6 +184,7 @@ class Explorer(W.VBox):
                     region,
                     level=self.level.value,
                     ownership=self.ownership.value,
+                    titles=self._titles(folder),
                     area_titles=folder.config.area_names,
                 )
                 if len(region.areas) > 1
@@ -251,14 +221,30 @@ class Explorer(W.VBox):
             ]
         return self._have[slug]
 
-    def _table(self, data: Any, region: Region) -> pd.DataFrame:
+    def _table(
+        self, data: Any, region: Region, titles: dict[str, str] | None
+    ) -> pd.DataFrame:
         """The metrics of the chosen region, ownership and level (kept once made)."""
         key = (self.region.value, self.ownership.value, self.level.value)
         if key not in self._tables:
             self._tables[key] = region_metrics(
-                data, region, level=key[2], ownership=key[1]
+                data, region, level=key[2], ownership=key[1], titles=titles
             )
         return self._tables[key]
+
+    def _titles(self, folder: regions.RegionFolder) -> dict[str, str] | None:
+        """BLS's ``industry_titles.csv`` in the region's folder or beside its QCEW
+        files, when there is one: the built-in titles stop at 3 digits, and
+        "NAICS 5231" says nothing to a team."""
+        if folder.slug not in self._names:
+            places = [folder.folder, *(p.parent for p in folder.qcew_paths())]
+            found = [
+                p / TITLES_FILE
+                for p in dict.fromkeys(places)
+                if (p / TITLES_FILE).is_file()
+            ]
+            self._names[folder.slug] = read_industry_titles(found[0]) if found else None
+        return self._names[folder.slug]
 
     def _offer_levels(self, have: list[str], wanted: str) -> list[str]:
         """Offer only the levels with data, select ``wanted`` if there is one, and
