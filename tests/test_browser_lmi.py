@@ -103,6 +103,12 @@ def _levels(page: Any) -> list[str]:
     )
 
 
+def _whole_page(page: Any, path: Path) -> None:
+    """The page scrolls inside Voila's frame: a tall window shows all of it."""
+    page.set_viewport_size({"width": 1366, "height": 6000})
+    page.screenshot(path=str(path))
+
+
 def _no_overlaps(page: Any) -> int:
     result = page.locator(f"{BUBBLES} svg").evaluate(_OVERLAPS)
     assert result["found"] == [], result
@@ -186,7 +192,7 @@ def test_demo_offers_only_its_levels_and_draws_every_sector(
     expect(bubbles).not_to_contain_text(" level")
     assert 4 <= _no_overlaps(page) <= 8
     page.locator(BUBBLES).screenshot(path=str(shots / "demo-bubbles.png"))
-    page.locator(".sectorwb-explorer").screenshot(path=str(shots / "demo-explorer.png"))
+    _whole_page(page, shots / "demo-page.png")
 
 
 def test_the_view_is_kept_with_the_teams_answers(
@@ -256,4 +262,4 @@ def test_real_bls_sample_every_level_named_and_legible(
     assert "NaN" not in page.inner_text("body")
     assert 3 <= _no_overlaps(page) <= 8
     page.locator(BUBBLES).screenshot(path=str(shots / "de-4digit.png"))
-    page.locator(".sectorwb-explorer").screenshot(path=str(shots / "de-explorer.png"))
+    _whole_page(page, shots / "de-page.png")
