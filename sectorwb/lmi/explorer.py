@@ -48,7 +48,7 @@ class Explorer(W.VBox):
             for slug, r in found.items()
             if not isinstance(r, SectorwbError)
         }
-        broken = [str(r) for r in found.values() if isinstance(r, SectorwbError)]
+        self._broken = [str(r) for r in found.values() if isinstance(r, SectorwbError)]
         self._names: dict[str, dict[str, str] | None] = {}  # region -> BLS titles
         # region -> the levels its files have rows for
         self._have: dict[str, list[str]] = {}
@@ -77,7 +77,7 @@ class Explorer(W.VBox):
         )
         self.progress = W.FloatProgress(min=0, max=1, description="Loading")
         self.progress.layout.display = "none"
-        self.notice = W.VBox([message(m, "warning") for m in broken])
+        self.notice = W.VBox([message(m, "warning") for m in self._broken])
         self.results = W.VBox()
         self.pick = W.Dropdown(options=[], description="Industry")
         self.why = W.Text(description="Why (short rationale)")
@@ -113,7 +113,7 @@ class Explorer(W.VBox):
         """Show the team's saved view; ``slug`` (from ``?region=``), when it names a
         region, is the one shown."""
         saved = self.settings.saved()
-        notes = []
+        notes = list(self._broken)
         if slug and slug not in self._regions:
             known = ", ".join(self._regions) or "none"
             notes.append(f"There is no region {slug!r}. Known regions: {known}.")
@@ -192,6 +192,7 @@ class Explorer(W.VBox):
             )
         except SectorwbError as exc:
             self.results.children = [message(str(exc))]
+            self.pick.options = []  # not the industries of the view that failed
             return
         finally:
             self.progress.layout.display = "none"
