@@ -23,6 +23,8 @@ from .titles import OWNERSHIPS, level_noun, level_title, read_industry_titles
 
 LEVELS = ("sector", "3", "4")  # offered where the region's files have rows for them
 TITLES_FILE = "industry_titles.csv"  # BLS's name for it
+# Controls wrap onto the next line in a narrow window instead of running off it.
+_ROW = W.Layout(flex_flow="row wrap")
 # metrics' notes name columns; the page names what a person sees in the table.
 _NOTE_WORDS = {
     "lq_us": "LQ U.S.",
@@ -87,6 +89,8 @@ class Explorer(W.VBox):
         controls = (self.region, self.level, self.ownership, *self._thresholds())
         for w in (*controls, self.pick, self.why):
             w.style.description_width = "initial"
+        for w in (self.region, self.level, self.ownership, self.pick):
+            w.layout.width = "auto"  # as wide as the longest option: never cut
         for w in controls:
             w.observe(self._changed, names="value")
         self.children = [
@@ -96,8 +100,8 @@ class Explorer(W.VBox):
                 "Change the thresholds to suit the region: the table and charts follow "
                 "(press Enter after typing a number). The team's choices are kept."
             ),
-            W.HBox([self.region, self.level, self.ownership]),
-            W.HBox(list(self._thresholds())),
+            W.HBox([self.region, self.level, self.ownership], layout=_ROW),
+            W.HBox(list(self._thresholds()), layout=_ROW),
             self.progress,
             self.notice,
             self.results,
