@@ -31,6 +31,7 @@ class Field(W.VBox):
     """A question's widget: its ``value`` trait is what the store saves (JSON)."""
 
     value = traitlets.Any(allow_none=True)
+    quiet = False  # True: another laptop's save replaces it without a notice
 
     def __init__(self, question: Any):
         self.question = question
