@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.served, pytest.mark.slow]
 WORKBOOKS = Path(__file__).resolve().parent.parent / "workbooks"
 PAGES = sorted(p.name for p in WORKBOOKS.glob("*.ipynb"))
 WIDTHS = (1366, 800)
+LOAD_MS = 240_000
 TEAM = "Truncation Test Team"
 # What shows that a page has drawn everything a team reads on it.
 READY = {
@@ -170,10 +171,11 @@ def test_nothing_is_cut_off(
     server, key, token = served
     page = contexts.new().new_page()
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
-    response = page.goto(_url(server, notebook, key, token))
+    # Sixteen kernels in a row on two shared cores: a page may take minutes.
+    response = page.goto(_url(server, notebook, key, token), wait_until="commit")
     assert response is not None and response.status == 200
     ready = READY.get(notebook, ".sectorwb-form")
-    expect(page.locator(ready).first).to_be_visible(timeout=90_000)
+    expect(page.locator(ready).first).to_be_visible(timeout=LOAD_MS)
     problems = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
