@@ -11,7 +11,7 @@ import ipywidgets as W
 import traitlets
 
 from .offers import Kinds, Named, options
-from .rows import PAGE_ROWS, Pager, RowWidgets, table_name
+from .rows import PAGE_ROWS, Pager, RowWidgets, column_layout, table_name
 from .schema import (
     DateQ,
     ItemList,
@@ -22,7 +22,7 @@ from .schema import (
     Table,
     YesNo,
 )
-from .ui import lean, shared_layout, text_block
+from .ui import lean, shared_layout, text_block, text_html
 
 FULL = shared_layout(width="100%")
 
@@ -275,7 +275,7 @@ class TableField(Field):
         header = lean(
             W.HBox,
             layout=FULL,
-            children=[text_block(c, "sectorwb-th", "div") for c in q.columns],
+            children=[_header_cell(q, c) for c in q.columns],
             _dom_classes=("sectorwb-row", "sectorwb-thead"),
         )
         self._rows = lean(W.VBox)
@@ -384,6 +384,13 @@ class TableField(Field):
         rows = list(self._all())
         rows[widgets.index] = {**rows[widgets.index], col: text}
         self.value = rows
+
+
+def _header_cell(table: Table, col: str) -> W.HTML:
+    """A column's name, as wide as the column's cells."""
+    return lean(
+        W.HTML, column_layout(table, col), value=text_html(col, "sectorwb-th", "div")
+    )
 
 
 def _page_start(index: int) -> int:

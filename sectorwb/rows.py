@@ -34,6 +34,35 @@ def cell_name(table: Table, column: str, index: int) -> str:
     return f"{column}, row {index + 1}: {table_name(table)}"
 
 
+# A closed dropdown cannot wrap its choice, so a column of dropdowns is as wide as its
+# longest option, in the header and every row alike (the columns stay lined up). Widths
+# are estimated in em of the row's font, erring wide: narrow letters, wide letters,
+# capitals, the rest; 34 px hold the select's padding and its arrow.
+_NARROW, _WIDE = frozenset("fijlrtI.,;:!|/()[]' "), frozenset("mwMW@%")
+
+
+def _text_em(text: str) -> float:
+    return sum(
+        0.3 if c in _NARROW else 0.8 if c in _WIDE else 0.62 if c.isupper() else 0.5
+        for c in text
+    )
+
+
+def column_layout(table: Table, col: str) -> W.Layout:
+    """The layout of a column's header and cells: a dropdown column fits its options."""
+    if col not in table.column_options:
+        return shared_layout()
+    em = max(_text_em(o) for o in (col, *table.column_options[col]))
+    return shared_layout(flex=f"0 0 calc({em:.1f}em + 34px)")
+
+
+def wraps(table: Table, col: str) -> bool:
+    """Whether a column's cells wrap their text: the first column of a table with the
+    manual's preset rows, whose sentences are longer than a one-line box."""
+    typed = col in table.column_options or col in table.typed_with_suggestions()
+    return bool(table.preset) and col == table.columns[0] and not typed
+
+
 def cell_text(value: Any) -> str:
     """What a cell shows of a saved value (a missing or null cell is empty)."""
     return "" if value is None else str(value)
@@ -58,7 +87,12 @@ class RowWidgets:
         for col in table.columns:
             # Each widget opens with its state: one comm message, not one per setting.
             kind, extra = self._kind(col, offered, cell_text(row.get(col)))
-            cell = lean(kind, _dom_classes=("sectorwb-cell",), **extra)
+            cell = lean(
+                kind,
+                column_layout(table, col),
+                _dom_classes=("sectorwb-cell",),
+                **extra,
+            )
             cell.observe(lambda ch, col=col: on_cell(self, col, ch["new"]), "value")
             self.cells[col] = cell
         self.remove = lean(
@@ -90,7 +124,11 @@ class RowWidgets:
             return W.Combobox, state | extra | {"value": text}
         blank = col == q.columns[0] and self.index >= len(q.preset)
         placeholder = q.blank_placeholder if blank else ""
-        return W.Text, state | {"placeholder": placeholder, "value": text}
+        state |= {"placeholder": placeholder, "value": text}
+        if wraps(q, col):
+            # Two lines where the browser cannot size a box to its text (CSS does).
+            return W.Textarea, state | {"rows": 2}
+        return W.Text, state
 
     @property
     def removable(self) -> bool:

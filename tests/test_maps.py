@@ -412,6 +412,31 @@ def test_connections_highlight_the_shared_ones():
     )
 
 
+def test_connections_wrap_long_names_instead_of_cutting_them():
+    org = "Front Range Community College Workforce Innovation Office"
+    link = "Larimer County Advanced Manufacturing Sector Partnership Roundtable"
+    rows = [{"Organization": org, "Connected to": f"{link}; Acme", "Kind": "Table"}]
+    drawn = maps.draw("connections", rows, {}, "Connections")
+    labels = {
+        r["text"]: r["label"] for r in records(drawn.chart.to_dict()) if "label" in r
+    }
+    for name in (org, link):
+        assert labels[name].replace("\n", " ") == name  # every word, on more lines
+        assert labels[name].count("\n") >= 1
+    svg = to_svg(drawn.chart)
+    assert "\u2026" not in svg
+    # The wrapped names sit in rooms of their own: no two labels overlap.
+    right = {
+        r["label"]: (r["ty"], r["label"].count("\n") + 1)
+        for r in records(drawn.chart.to_dict())
+        if r.get("tx", 0) > 160 and "label" in r
+    }
+    tops = sorted(right.values())
+    assert len(tops) == 2
+    for (y, lines), (below, _) in zip(tops, tops[1:], strict=False):
+        assert below - y >= lines * 14
+
+
 def test_information_flow_marks_the_broken_hop():
     drawn = maps.draw("information_flow", FLOW, {}, "Flow")
     spec = drawn.chart.to_dict()

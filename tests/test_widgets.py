@@ -57,6 +57,11 @@ def _find(widget: W.Widget, cls: type) -> list[Any]:
     return [w for w in _descendants(widget) if isinstance(w, cls)]
 
 
+def _cells(widget: W.Widget) -> list[Any]:
+    """A table's cells in order, whatever their kind (text, wrapping text, dropdown)."""
+    return [w for w in _descendants(widget) if "sectorwb-cell" in w._dom_classes]
+
+
 def _status(form: widgets.WorksheetForm) -> str:
     return form.status.value
 
@@ -215,7 +220,7 @@ def test_table_cell_too_long_waits_while_the_rest_of_the_table_saves_later(
 ) -> None:
     form.bind(store, "Alpha")
     table = form.fields["next_steps"]
-    first = _find(table, W.Text)[1]  # Timeline, row 1
+    first = _cells(table)[1]  # Timeline, row 1
     first.value = "x" * (MAX_ANSWER_CHARS + 1)
     status = _status(form)
     assert "Not saved" in status
@@ -369,7 +374,7 @@ def test_table_add_row_button_and_cells(all_kinds: Worksheet) -> None:
     add.click()
     assert len(field.value) == start + 1
     assert field.value[-1] == {"Role": "", "Person": ""}
-    cells = _find(field, W.Text)
+    cells = _cells(field)
     assert len(cells) == (start + 1) * len(question.columns)
     assert cells[-1].description == f"Person, row {start + 1}: {question.text}"
 
@@ -391,12 +396,43 @@ def test_table_added_row_is_saved(form: widgets.WorksheetForm, store: Store) -> 
 
 def test_table_placeholder_only_on_blank_rows(form: widgets.WorksheetForm) -> None:
     ws = form.worksheet
-    cells = _find(form.fields["next_steps"], W.Text)
+    cells = _cells(form.fields["next_steps"])
     ncols = len(ws.action_table.columns)
     first_column = cells[::ncols]
     presets = len(ws.action_table.preset)
     assert [c.placeholder for c in first_column[:presets]] == [""] * presets
     assert {c.placeholder for c in first_column[presets:]} == {"Other?"}
+
+
+def test_preset_column_wraps_and_others_stay_one_line(
+    form: widgets.WorksheetForm,
+) -> None:
+    # The manual's preset actions are sentences: a one-line box would cut them off.
+    cells = _cells(form.fields["next_steps"])
+    ncols = len(form.worksheet.action_table.columns)
+    assert {type(c) for c in cells[::ncols]} == {W.Textarea}
+    assert {type(c) for i, c in enumerate(cells) if i % ncols} == {W.Text}
+
+
+def test_dropdown_column_is_as_wide_as_its_longest_option() -> None:
+    question = next(
+        q for q in content.get("module5_metrics").questions() if q.id == "metrics_plan"
+    )
+    field = fields.field_for(question)
+    header = field.children[1].children
+    cells = _cells(field)[: len(question.columns)]
+    for col, head, cell in zip(question.columns, header, cells, strict=True):
+        assert head.layout is cell.layout, col  # the columns stay lined up
+    category = cells[question.columns.index("Category")].layout.flex
+    kind = cells[question.columns.index("Type")].layout.flex
+    metric = cells[question.columns.index("Metric")].layout.flex
+    assert category.startswith("0 0 calc(") and kind.startswith("0 0 calc(")
+    assert _em(category) > _em(kind) > 0
+    assert metric is None  # typed columns share what is left
+
+
+def _em(flex: str) -> float:
+    return float(flex.split("calc(")[1].split("em")[0])
 
 
 @pytest.mark.parametrize("source", ["all_kinds", SHEET])
@@ -468,10 +504,12 @@ def test_downloads_prepare_a_data_link(
     assert head == f"data:{spec.mime};base64"
     assert data
     if spec.suffix.endswith(".xlsx"):
-        assert load_workbook(io.BytesIO(data)).sheetnames == ["Next steps", "Answers"]
+        # A sheet per table of the worksheet (its own columns), then every answer.
+        names = load_workbook(io.BytesIO(data)).sheetnames
+        assert "Next steps" in names and names[-1] == "Answers"
     elif spec.suffix == "answers.csv":
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        assert ["Next Steps", "Target Sector:", "Health care"] in rows
+        assert ["Next Steps", "Target Sector:", "", "", "Health care"] in rows
     elif spec.suffix.endswith(".md"):
         assert "Health care" in data.decode("utf-8")
 
@@ -686,7 +724,7 @@ def test_worksheet_excel_download_with_a_vertical_tab(
     _click(form, spec)
     _, data = _href_data(_link(form))
     answers = load_workbook(io.BytesIO(data))["Answers"]
-    assert ["Next Steps", "Target Sector:", "Health\ncare 🚀"] in [
+    assert ["Next Steps", "Target Sector:", None, None, "Health\ncare 🚀"] in [
         list(r) for r in answers.iter_rows(values_only=True)
     ]
     assert store.answers("Alpha", form.worksheet.id)["target_sector"] == (

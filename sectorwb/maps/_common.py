@@ -150,8 +150,9 @@ def text_px(text: str, size: int = FONT) -> float:
     return 0.5 * size * len(text)
 
 
-def wrap(text: str, px: float, lines: int = 2, size: int = FONT) -> str:
-    """``text`` in at most ``lines`` lines about ``px`` wide, "…" where it is cut."""
+def wrap(text: str, px: float, lines: int | None = 2, size: int = FONT) -> str:
+    """``text`` in at most ``lines`` lines about ``px`` wide, "…" where it is cut
+    (``lines=None``: as many lines as it takes, never cut)."""
     chars = max(4, int(px / text_px("x", size)))
     parts = textwrap.wrap(
         text, chars, max_lines=lines, placeholder=" \u2026", break_long_words=False

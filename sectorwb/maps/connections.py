@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import altair as alt
 
 from ._common import (
     HEAD,
+    HEAD_FONT,
     INK,
+    LINE,
     RED,
     WIDTH,
     Drawing,
@@ -15,6 +19,7 @@ from ._common import (
     by,
     canvas,
     capped,
+    centred,
     count,
     data,
     empty,
@@ -27,12 +32,17 @@ from ._common import (
     read,
     text,
     tips,
+    wrap,
 )
 
 KINDS_OF = ("Business", "Table", "Other")
 SHARED, SINGLE = "Shared by 2+ organizations", "One organization"
 _ORG_W, _SPAN, _ROW = 160, 290, 24  # organization labels, lines, rows
 _LINK_W = WIDTH - _ORG_W - _SPAN  # connection labels
+# Names wrap onto as many lines as they take, never cut: a support team must read every
+# organisation. Wrapped to 80% of the room, as DejaVu's letters (bold ones most) are
+# wider than ``text_px``'s estimate.
+_FIT = 0.8
 
 
 def draw(rows: Rows, known: dict[str, list[str]], title: str) -> Drawing:
@@ -56,14 +66,19 @@ def draw(rows: Rows, known: dict[str, list[str]], title: str) -> Drawing:
     link_keys = sorted(
         links.keys(), key=lambda c: sum(rank[o] for o in edges[c]) / len(edges[c])
     )
-    height = max(len(rank), len(link_keys)) * _ROW
-    org_y = {o: (i + 0.5) * height / len(rank) for o, i in rank.items()}
+    org_text = {o: wrap(orgs[o], (_ORG_W - 16) * _FIT, None, HEAD_FONT) for o in rank}
+    link_text = {c: wrap(links[c], (_LINK_W - 14) * _FIT, None) for c in link_keys}
+    org_room, link_room = _rooms(org_text.values()), _rooms(link_text.values())
+    height = max(sum(org_room), sum(link_room))
+    org_y = dict(zip(rank, _centres(org_room, height), strict=True))
+    link_y = _centres(link_room, height)
     degree = {o: sum(o in who for who in edges.values()) for o in rank}
     right = _ORG_W + _SPAN
     nodes, lines = [], []
     for i, c in enumerate(link_keys):
         who = edges[c]
-        node = {"x": right, "y": (i + 0.5) * height / len(link_keys), "tx": right + 10}
+        node = {"x": right, "y": link_y[i], "tx": right + 10}
+        node |= {"ty": centred(link_text[c], link_y[i]), "label": link_text[c]}
         node |= {"text": links[c], "kind": kind_of[c], "count": len(who)}
         node |= {"shared": SHARED if len(who) > 1 else SINGLE}
         node |= {"organizations": "; ".join(orgs.shown(who))}
@@ -75,6 +90,7 @@ def draw(rows: Rows, known: dict[str, list[str]], title: str) -> Drawing:
     lines.sort(key=lambda line: line["count"])  # shared lines drawn last, on top
     left = [
         {"x": _ORG_W, "y": org_y[o], "tx": _ORG_W - 10, "text": orgs[o]}
+        | {"ty": centred(org_text[o], org_y[o]), "label": org_text[o]}
         | {"connections": degree[o]}
         for o in rank
     ]
@@ -84,7 +100,7 @@ def draw(rows: Rows, known: dict[str, list[str]], title: str) -> Drawing:
     about = tips(text="Organization") + [
         alt.Tooltip("connections:Q", title="Connections")
     ]
-    label = {"align": "left", "limit": _LINK_W - 14}
+    label = {"align": "left"}
     layers = [
         data(lines)
         .mark_rule()
@@ -95,20 +111,42 @@ def draw(rows: Rows, known: dict[str, list[str]], title: str) -> Drawing:
             tooltip=tooltips,
         ),
         points(nodes, tooltips, color=shared, shape=kinds),
-        text([n for n in nodes if n["count"] == 1], tooltips, ("tx", "y"), **label),
+        text(
+            [n for n in nodes if n["count"] == 1],
+            tooltips,
+            ("tx", "ty"),
+            "label",
+            **label,
+        ),
         text(
             [n for n in nodes if n["count"] > 1],
             tooltips,
-            ("tx", "y"),
+            ("tx", "ty"),
+            "label",
             **label,
             fontWeight="bold",
             color=RED,
         ),
         points(left, about, color=alt.value(INK)),
-        text(left, about, ("tx", "y"), align="right", limit=_ORG_W - 16, **HEAD),
+        text(left, about, ("tx", "ty"), "label", align="right", **HEAD),
     ]
     found = _findings(orgs, links, edges, degree)
     return Drawing(canvas(layers, WIDTH, height, title), found, False)
+
+
+def _rooms(labels: Iterable[str]) -> list[float]:
+    """The height each label takes: a row, or its lines with a gap."""
+    return [max(_ROW, (t.count("\n") + 1) * LINE + 10) for t in labels]
+
+
+def _centres(rooms: list[float], height: float) -> list[float]:
+    """The middle of each label's room, the rooms spread evenly over ``height``."""
+    extra = (height - sum(rooms)) / len(rooms)
+    centres, top = [], 0.0
+    for room in rooms:
+        centres.append(top + (room + extra) / 2)
+        top += room + extra
+    return centres
 
 
 def _findings(
