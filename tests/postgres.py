@@ -60,6 +60,9 @@ class Cluster:
     port: int
     bin: Path
     owner: str | None  # the user postgres runs as when we are root
+    # A benchmark wants a server as deployed (fsync on) and room for every page's
+    # connection; the tests want speed.
+    durable: bool = False
 
     def url(self, database: str, password: str = PASSWORD) -> str:
         return f"postgresql://{USER}:{password}@127.0.0.1:{self.port}/{database}"
@@ -93,11 +96,12 @@ class Cluster:
         return subprocess.run(command, capture_output=True, text=True, check=check)
 
     def start(self) -> None:
-        options = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.folder}"
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder}"
+        if self.durable:
+            options += " -c max_connections=400"
+        else:
             # Speed over durability: the cluster lives for one test session.
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             "pg_ctl",
             "-D",
@@ -129,8 +133,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_cluster(folder: Path) -> Cluster | str:
-    """Make and start a cluster in ``folder``; a reason to skip when there is none."""
+def start_cluster(folder: Path, durable: bool = False) -> Cluster | str:
+    """Make and start a cluster in ``folder``; a reason to skip when there is none.
+    ``durable``: fsync on and 400 connections, as a deployed server (benchmarks)."""
     bin_dir = find_bin()
     if bin_dir is None or not (bin_dir / "initdb").exists():
         return INSTALL_HINT
@@ -142,7 +147,7 @@ def start_cluster(folder: Path) -> Cluster | str:
             return "Running as root without a postgres user: PostgreSQL cannot start."
         owner = "postgres"
         shutil.chown(folder, owner)
-    cluster = Cluster(folder, _free_port(), bin_dir, owner)
+    cluster = Cluster(folder, _free_port(), bin_dir, owner, durable)
     pwfile = folder / "pw"
     pwfile.write_text(PASSWORD)
     if owner:
