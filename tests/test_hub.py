@@ -48,8 +48,11 @@ def _jupyterhub() -> Path:
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    """A running hub serving one Academy; yields the hub's address and the Academy."""
+def hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Any]]:
+    """A running hub serving one Academy, its answers in PostgreSQL as a deployment
+    keeps them (SQLite without PostgreSQL); yields the hub's address and the Academy."""
     proxy = _proxy_command()
     if proxy is None or not _jupyterhub().exists():
         pytest.skip(
@@ -167,10 +170,8 @@ def test_a_team_types_through_the_hub_and_finds_it_after_a_reload(
             "Logistics, typed through the hub"
         )
         # The saved row is in the Academy's own store, where `sectorwb serve` put it.
-        saved = academy.load(SLUG, made.store.path.parents[2]).store
-        assert saved.answers("Metro Health", SHEET.removesuffix(".ipynb"))[
-            "target_sector"
-        ] == ("Logistics, typed through the hub")
+        saved = made.store.answers("Metro Health", SHEET.removesuffix(".ipynb"))
+        assert saved["target_sector"] == "Logistics, typed through the hub"
     finally:
         context.close()
     assert any(urlsplit(u).scheme in ("ws", "wss") for u in seen), "no kernel socket"
