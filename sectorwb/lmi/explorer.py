@@ -11,12 +11,9 @@ import pandas as pd
 
 from .. import regions
 from ..errors import SectorwbError
-from ..figures import chart_widget
 from ..ui import message, text_block
-from . import charts
-from .metrics import Region, county_breakdown, region_metrics
-from .qcew import load_qcew
 from .scoring import CRITERIA, Thresholds, score_sectors
+from .views import region_view
 
 LEVELS = {"NAICS sector": "sector", "3-digit NAICS": "3", "4-digit NAICS": "4"}
 OWNERSHIPS = {"Private": "private", "All ownerships": "all"}
@@ -138,7 +135,7 @@ class Explorer(W.VBox):
         self.progress.value = fraction
 
     def refresh(self) -> None:
-        """Load (cached after the first time), compute, score and draw."""
+        """Read the region's views (built the first time), score and show them."""
         if not self.region.value:
             self.results.children = [
                 message(
@@ -150,43 +147,28 @@ class Explorer(W.VBox):
         self.progress.layout.display = None
         try:
             folder = regions.load_region(self._regions[self.region.value])
-            region = Region(
-                folder.areas, state=folder.config.state, name=folder.config.name
-            )
-            data = load_qcew(folder.qcew_paths(), on_progress=self._on_progress)
-            table = region_metrics(
-                data,
-                region,
-                level=LEVELS[self.level.value],
-                ownership=OWNERSHIPS[self.ownership.value],
+            view = region_view(
+                folder,
+                LEVELS[self.level.value],
+                OWNERSHIPS[self.ownership.value],
+                on_progress=self._on_progress,
             )
             scored = score_sectors(
-                table,
+                view.table,
                 Thresholds(
                     min_jobs_share_pct=self.min_share.value,
                     min_pay_ratio=self.min_pay.value,
                     min_lq=self.min_lq.value,
                 ),
             )
-            counties = (
-                county_breakdown(
-                    data,
-                    region,
-                    level=LEVELS[self.level.value],
-                    ownership=OWNERSHIPS[self.ownership.value],
-                    area_titles=folder.config.area_names,
-                )
-                if len(region.areas) > 1
-                else None
-            )
         except SectorwbError as exc:
             self.results.children = [message(str(exc))]
             return
         finally:
             self.progress.layout.display = "none"
-        self._show(folder, table, scored, counties)
+        self._show(folder, view, scored)
 
-    def _show(self, folder, table, scored, counties) -> None:
+    def _show(self, folder, view, scored) -> None:
         parts: list[W.Widget] = []
         if folder.config.illustrative:
             parts.append(
@@ -204,15 +186,8 @@ class Explorer(W.VBox):
             )
         )
         parts.append(W.HTML(score_table_html(scored)))
-        parts.append(chart_widget(charts.bubble_chart(table), "Sector bubble chart"))
-        parts.append(
-            chart_widget(charts.top_sectors_chart(table), "Top sectors by jobs")
-        )
-        parts.append(
-            chart_widget(charts.pay_chart(table, n=15), "Pay compared with average")
-        )
-        if counties is not None:
-            parts.append(chart_widget(charts.county_chart(counties), "Jobs by county"))
+        # Drawn when the views were built (sectorwb.lmi.views): no renderer here.
+        parts += [W.HTML(figure) for _label, figure in view.charts]
         self.results.children = parts
         self.pick.options = [
             (f"{t} ({c})", t)
