@@ -171,11 +171,12 @@ def fingerprint(folder: RegionFolder) -> str:
 
 def _places(folder: RegionFolder) -> list[Path]:
     """Beside region.yaml; else, for a folder this user cannot write, the cache."""
-    ident = hashlib.sha256(str(folder.folder.resolve()).encode()).hexdigest()[:12]
-    return [
-        folder.folder / VIEWS_NAME,
-        cache_dir() / f"views-{folder.slug}-{ident}.json",
-    ]
+    return [folder.folder / VIEWS_NAME, cache_dir() / f"views-{_ident(folder)}.json"]
+
+
+def _ident(folder: RegionFolder) -> str:
+    path = str(folder.folder.resolve())
+    return f"{folder.slug}-{hashlib.sha256(path.encode()).hexdigest()[:12]}"
 
 
 def _read(folder: RegionFolder) -> dict[str, Any] | None:
@@ -198,12 +199,8 @@ def _rebuild(
 ) -> dict[str, Any]:
     """Build ``keys`` in a child process; one page builds while the others of the
     room wait for it (a lock file) and then read what it wrote."""
-    with contextlib.suppress(OSError):
-        cache_dir().mkdir(parents=True, exist_ok=True)
-    lock_dir = next(
-        (p.parent for p in _places(folder) if os.access(p.parent, os.W_OK)), None
-    )
-    with _locked(lock_dir / f".{folder.slug}-views.lock" if lock_dir else None):
+    # In the cache, not the region folder: that holds only what describes the region.
+    with _locked(cache_dir() / f"views-{_ident(folder)}.lock"):
         views = _read(folder)
         if views is not None and all(k in views for k in keys):
             return views
@@ -232,12 +229,17 @@ def _rebuild(
 
 
 @contextlib.contextmanager
-def _locked(path: Path | None):
-    if path is None:
+def _locked(path: Path):
+    """Held while one process builds; without a cache folder, each builds alone."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = path.open("a")
+    except OSError:
+        f = None
+    if f is None:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
+    with f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
