@@ -55,6 +55,9 @@ class VoilaServer:
             self.proc = subprocess.Popen(
                 self.cmd,
                 env=self.env,
+                # Its scratch folder: Voila reads voila.json from where it starts, and
+                # the plain sides must run with Voila's defaults, not the repository's.
+                cwd=self.log_path.parent,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 from _procs import VoilaServer, free_port
 
-from sectorwb.cli import thin_notebook, voila_command, voila_env
+from sectorwb.cli import voila_command, voila_env
+from sectorwb.workbooks import thin_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"

@@ -43,11 +43,11 @@ STEP2_READY = ".sectorwb-chart svg"
 def make_regions(folder: Path, sample: Path | None) -> list[str]:
     """The demo region (copied), and a region made from a real BLS sample with the
     trainer's command, as a trainer would; returns the slugs."""
-    # Without its views: the warm-up page builds them, as on a fresh checkout.
+    # A copy has no views yet: the warm-up page builds them, as on a fresh install.
     shutil.copytree(
         ROOT / "data" / "regions" / "demo",
         folder / "demo",
-        ignore=shutil.ignore_patterns("explorer-views.json", ".*"),
+        ignore=shutil.ignore_patterns(".*"),
     )
     slugs = ["demo"]
     if sample is not None and sample.is_file():
@@ -174,11 +174,12 @@ STEPS = [
     ),
     ("region shown (sector, private)", "explorer.use_region({slug!r})"),
     (
-        "4-digit NAICS, all ownerships",
-        "explorer.level.value = '4-digit NAICS'\n"
-        "explorer.ownership.value = 'All ownerships'\nexplorer.refresh()",
+        "finest level offered, all ownerships",
+        # A control's change redraws (the explorer observes them): no refresh() here.
+        "explorer.level.value = explorer.level.options[-1][1]\n"
+        "explorer.ownership.value = 'all'",
     ),
-    ("stricter thresholds", "explorer.min_share.value = 5.0\nexplorer.refresh()"),
+    ("stricter thresholds", "explorer.min_share.value = 5.0"),
 ]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import config, listfile, teams
 from .errors import AcademyError, SectorwbError, TeamLinkError
-from .store import AcademyRecord, Store, TeamRecord
+from .store import AcademyRecord, Store, TeamRecord, academy_store
 
 MAX_TEAMS = 200
 MAX_NAME = 80
@@ -294,9 +294,9 @@ class Academy:
 
 
 def load(slug: str, data_dir: str | Path | None = None) -> Academy:
-    """The Academy called ``slug`` in the data directory."""
+    """The Academy called ``slug`` in the data directory (or the database server)."""
     db = config.academy_db_path(validate_slug(slug), data_dir)
-    if not db.exists():
+    if config.db_url() is None and not db.exists():
         found = sorted(
             p.parent.name for p in db.parent.parent.glob("*/answers.sqlite3")
         )
@@ -304,13 +304,15 @@ def load(slug: str, data_dir: str | Path | None = None) -> Academy:
             f"There is no Academy {slug!r} in {db.parent.parent}. Known: "
             f"{', '.join(found) or 'none'}. Create one with `sectorwb academy new`."
         )
-    return from_store(Store(db))
+    return from_store(academy_store(slug, data_dir))
 
 
 def from_store(store: Store) -> Academy:
     record = store.academy()
     if record is None:
-        raise AcademyError(f"{store.path} holds no Academy.")
+        raise AcademyError(
+            f"{store.shown} holds no Academy. Create one with `sectorwb academy new`."
+        )
     return Academy(record, store)
 
 
@@ -329,9 +331,12 @@ def create(
         raise AcademyError(f"Give the Academy a name of 1-{MAX_NAME} characters.")
     slug = slug_of(name)
     db = config.academy_db_path(slug)
-    if db.parent.exists():
+    store = academy_store(slug)
+    if db.parent.exists() if store.is_sqlite else store.academy() is not None:
+        store.close()
         raise AcademyError(
-            f"An Academy {slug!r} exists already ({db.parent}). Pick another name, "
+            f"An Academy {slug!r} exists already "
+            f"({db.parent if store.is_sqlite else store.shown}). Pick another name, "
             f"or add teams to it with `sectorwb academy add {slug} NAME`."
         )
     url = _check_public_url(public_url or DEFAULT_PUBLIC_URL)
@@ -343,15 +348,16 @@ def create(
         slug, name, region, url, datetime.now(UTC).isoformat(), salt, digest
     )
     tokens = _distinct_tokens(len(team_names))
-    db.parent.mkdir(parents=True)
-    store = Store(db)
+    if store.is_sqlite:
+        db.parent.mkdir(parents=True)
     try:
         store.create_academy(record, list(zip(team_names, tokens, strict=True)))
         if organisations:
             store.set_organisations(organisations)
     except BaseException:
         store.close()
-        shutil.rmtree(db.parent, ignore_errors=True)  # ours: made just above
+        if store.is_sqlite:
+            shutil.rmtree(db.parent, ignore_errors=True)  # ours: made just above
         raise
     return Academy(record, store), key
 

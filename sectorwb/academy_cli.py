@@ -24,13 +24,15 @@ def _print_links(found: academy.Academy, public_url: str | None) -> None:
     )
 
 
+def _read_organisations(path: str) -> list[tuple[str, str | None]]:
+    from .organisations import read_organisations  # pydantic: not for --help
+
+    return [(o.name, o.kind) for o in read_organisations(path)]
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     names = academy.read_teams_file(args.teams)
-    listed: list[tuple[str, str | None]] = []
-    if args.organisations:
-        from .organisations import read_organisations  # pydantic: not for --help
-
-        listed = [(o.name, o.kind) for o in read_organisations(args.organisations)]
+    listed = _read_organisations(args.organisations) if args.organisations else []
     created, key = academy.create(
         args.name, args.region, names, args.public_url, listed
     )
@@ -122,6 +124,31 @@ def cmd_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_organisations(args: argparse.Namespace) -> int:
+    found = academy.load(args.slug)
+    if args.file and args.clear:
+        raise AcademyError("Give a FILE or --clear, not both.")
+    if args.file or args.clear:
+        listed = _read_organisations(args.file) if args.file else []
+        found.store.set_organisations(listed)
+        print(
+            f"{found.name} now offers {len(listed)} local organisations of its own."
+            if listed
+            else f"{found.name} now offers its region's ({found.region}) organisations."
+        )
+        print("  Pages opened from now on offer them; open pages keep the old list.")
+        return 0
+    listed = found.organisations()
+    if not listed:
+        print(
+            f"{found.name} has no list of its own: its pages offer the organisations "
+            f"of the region {found.region}."
+        )
+    for name, kind in listed:
+        print(f"  {name}" + (f"  ({kind})" if kind else ""))
+    return 0
+
+
 def cmd_cards(args: argparse.Namespace) -> int:
     found = academy.load(args.slug)
     out = Path(args.out)
@@ -207,6 +234,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("links", cmd_links, "print every team's link again", ()),
         ("key", cmd_key, "make a new trainer key (a lost or leaked one)", ()),
         ("cards", cmd_cards, "write a printable card per team (QR code)", ()),
+        (
+            "organisations",
+            cmd_organisations,
+            "show, replace (FILE) or clear the Academy's local organisations",
+            (),
+        ),
     ]
     for command, func, help_text, positional in commands:
         one = sub.add_parser(command, help=help_text)
@@ -223,6 +256,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             )
         if command == "cards":
             _cards_options(one)
+        if command == "organisations":
+            one.add_argument(
+                "file",
+                nargs="?",
+                metavar="FILE",
+                help="a CSV of local organisations (as for `academy new "
+                "--organisations`); replaces the Academy's list",
+            )
+            one.add_argument(
+                "--clear",
+                action="store_true",
+                help="drop the Academy's list: its pages offer the region's again",
+            )
         one.set_defaults(func=func)
 
 

@@ -19,8 +19,8 @@ from . import academy, config, content, handouts, offers, presence, teams
 from .downloads import Downloads, FileData
 from .errors import SectorwbError, TeamLinkError
 from .packet import PACKET_DOWNLOADS, PacketDownload
-from .store import Store
-from .teams import START_NOTEBOOK
+from .store import Store, open_store
+from .teams import START_NOTEBOOK, START_TITLE
 from .ui import lean, message, shared_layout, style, text_block
 from .widgets import WorksheetForm
 
@@ -63,11 +63,13 @@ class Page(W.VBox):
 
 @dataclass(frozen=True)
 class _Visit:
-    """The team a page opened, the query its links carry, and its region."""
+    """The team a page opened, the query its links carry, its region, and the Academy
+    the server serves (None outside one)."""
 
     team: str
     query: str
     region: str | None
+    served: academy.Academy | None
 
 
 def _served_academy(store: Store) -> academy.Academy | None:
@@ -142,9 +144,8 @@ def _choose_team(
     def visit(team: str) -> None:
         token = served.token(team) if served else None
         links = teams.page_query(team, linked_region, token)
-        on_team(
-            _Visit(team, links, linked_region or (served.region if served else None))
-        )
+        region = linked_region or (served.region if served else None)
+        on_team(_Visit(team, links, region, served))
 
     raw, token = teams.from_query(query), teams.query_param(query, "t")
     if served is not None and (raw is not None or token is not None):
@@ -167,8 +168,9 @@ def _choose_team(
     page.body.children = [picker, *page.body.children]
 
 
-def _team_line(visit: _Visit, here: str) -> str:
-    """Who is working, with links a team can bookmark (relative: Voila serves them)."""
+def _team_line(visit: _Visit, here: str, title: str) -> str:
+    """Who is working, with links a team can bookmark (relative: Voila serves them);
+    it carries the tab's title, which the page script sets (``title``: the page's)."""
     links = [f"{here}?{visit.query}"]
     if here != START_NOTEBOOK:
         links.insert(0, f"{START_NOTEBOOK}?{visit.query}")
@@ -178,7 +180,11 @@ def _team_line(visit: _Visit, here: str) -> str:
         for h, label in zip(links, labels, strict=True)
     )
     team = html.escape(visit.team)
-    return f'<p class="sectorwb-source">Team: <strong>{team}</strong> · {anchors}</p>'
+    tab = html.escape(teams.tab_title(title, visit.team))
+    return (
+        f'<p class="sectorwb-source" data-sectorwb-title="{tab}">Team: '
+        f"<strong>{team}</strong> · {anchors}</p>"
+    )
 
 
 def guard(page: Page, step: Callable[[], None]) -> None:
@@ -203,11 +209,11 @@ def _warn_if_read_only(page: Page, store: Store) -> None:
         )
 
 
-def _organisations(store: Store, region: str | None) -> list[tuple[str, str | None]]:
+def _organisations(visit: _Visit) -> list[tuple[str, str | None]]:
     """The local organisations (name, kind) a page offers: the served Academy's own
     list, else its region's; none when the page knows no region."""
-    served = _served_academy(store)
-    own = served.organisations() if served else []
+    own = visit.served.organisations() if visit.served else []
+    region = visit.region
     if own or not region:
         return own
     from . import organisations  # only on pages that offer them
@@ -230,18 +236,20 @@ def show(worksheet_id: str) -> None:
 def _show_worksheet(page: Page, worksheet_id: str) -> None:
     # Shown once we know whose answers to show.
     form = WorksheetForm(content.get(worksheet_id))
-    store = Store(config.db_path())
+    store = open_store()
     query = query_string()  # under a preheated kernel, this waits for the visitor
 
     def open_team(visit: _Visit) -> None:
         team = visit.team
         form.bind(store, team)
         wanted = offers.REGION_OFFERS & form.worksheet.offered()
-        found = _organisations(store, visit.region) if wanted else []
+        found = _organisations(visit) if wanted else []
         form.suggest(content.named_answers(store.all_answers(team)), found)
         for explorer in form.explorers:
             explorer.use_region(visit.region)
-        page.team_line.value = _team_line(visit, notebook_name(worksheet_id))
+        page.team_line.value = _team_line(
+            visit, notebook_name(worksheet_id), form.worksheet.title
+        )
         page.body.children = [form]
         _warn_if_read_only(page, store)
         presence.announce(store, team, worksheet_id)
@@ -267,7 +275,7 @@ def _show_start(page: Page) -> None:
         title="Blank worksheets for paper",
     )
     page.body.children = [blank]
-    store = Store(config.db_path())
+    store = open_store()
     query = query_string()
 
     def open_team(visit: _Visit) -> None:
@@ -299,7 +307,7 @@ def _show_start(page: Page) -> None:
             [(s.label, lambda s=s: packet_file(s)) for s in PACKET_DOWNLOADS],
             title="Team packet: everything the team decided, in one file",
         )
-        page.team_line.value = _team_line(visit, START_NOTEBOOK)
+        page.team_line.value = _team_line(visit, START_NOTEBOOK, START_TITLE)
         page.body.children = [
             text_block(
                 f"Worksheets for {team}. Open one to work on it; answers save as you type."

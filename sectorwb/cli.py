@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import nbformat
-
 from . import (
     academy,
+    backup,
     config,
     content,
     handouts,
+    jupyterdata,
     kernels,
     regions,
     serving,
@@ -23,11 +25,13 @@ from . import (
     wordfile,
 )
 from .academy_cli import register as _register_academy
-from .app import notebook_name
+from .backup import restore
+from .db_cli import register as _register_db
 from .errors import AcademyError, SectorwbError
 from .lmi.cli import register as _register_lmi
-from .store import Store, restore
+from .store import Store
 from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
+from .workbooks import served_folder, write_notebooks
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -41,6 +45,8 @@ def voila_command(
     max_kernels_per_client: int = kernels.DEFAULT_MAX_KERNELS_PER_CLIENT,
     unconnected_timeout: float = kernels.DEFAULT_UNCONNECTED_TIMEOUT_S,
     left_timeout: float = kernels.DEFAULT_LEFT_TIMEOUT_S,
+    base_url: str = "/",
+    behind_proxy: str = "",
 ) -> list[str]:
     """The command line of sectorwb's Voila server, its configuration and template."""
     return [
@@ -57,6 +63,8 @@ def voila_command(
         f"--PageKernelManager.max_kernels_per_client={max_kernels_per_client}",
         f"--PageKernelManager.unconnected_timeout={unconnected_timeout}",
         f"--PageKernelManager.left_timeout={left_timeout}",
+        f"--Voila.base_url={base_url}",
+        f"--SectorwbVoila.behind_proxy={behind_proxy}",  # "": no proxy
     ]
 
 
@@ -65,8 +73,9 @@ def voila_env(
 ) -> dict[str, str]:
     """Environment for the Voila server; its kernels inherit it."""
     env = dict(os.environ)
-    # Lets Voila find the sectorwb template shipped inside the package.
-    jupyter_path = str(PACKAGE_DIR / "jupyter")
+    # Voila finds the template of this very package first, even when pip installed
+    # no data files (`pip install -e`) or those of another version.
+    jupyter_path = str(jupyterdata.JUPYTER_DIR)
     env["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (jupyter_path, env.get("JUPYTER_PATH")) if p
     )
@@ -81,16 +90,15 @@ def voila_env(
     return env
 
 
-def default_workbooks() -> Path:
-    return Path.cwd() / "workbooks"
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    workbooks = Path(args.workbooks).resolve()
+    if args.db_url:
+        os.environ[config.DB_URL_ENV] = args.db_url  # for the kernels, and below
+    env = voila_env(Path(args.data_dir) if args.data_dir else None, args.academy)
+    workbooks = served_folder(args.workbooks, env.get(config.DATA_DIR_ENV))
     if not (workbooks / START_NOTEBOOK).exists():
         print(
-            f"sectorwb: no {START_NOTEBOOK} in {workbooks}. Run this from the sectorwb "
-            "folder or pass --workbooks PATH.",
+            f"sectorwb: no {START_NOTEBOOK} in {workbooks}. Pass the folder of "
+            "sectorwb's notebooks with --workbooks PATH, or leave --workbooks out.",
             file=sys.stderr,
         )
         return 2
@@ -102,15 +110,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Never another port silently: every team's link names this one.
         print(f"sectorwb: {problem}", file=sys.stderr)
         return 2
-    env = voila_env(Path(args.data_dir) if args.data_dir else None, args.academy)
+    print(f"sectorwb: serving the notebooks in {workbooks}", flush=True)
     query, region = "", args.region or "demo"
     if args.academy:
         served = academy.load(args.academy, env.get(config.DATA_DIR_ENV))
         served.store.close()
         region = args.region or served.region
         print(f"sectorwb: serving the Academy {served.name}", flush=True)
-        print(f"sectorwb: answers are saved in {served.store.path}", flush=True)
+        print(f"sectorwb: answers are saved in {served.store.shown}", flush=True)
         print(f"sectorwb: team links: sectorwb academy links {served.slug}", flush=True)
+    elif config.db_url():
+        # Checked now, so a wrong URL or a server that is down is reported here.
+        store = Store(config.db_url() or "")
+        try:
+            store.read_only  # noqa: B018 - connects, creating the tables at first use
+        finally:
+            store.close()
+        print(f"sectorwb: answers are saved in {store.shown}", flush=True)
     else:
         data = env.get(config.DATA_DIR_ENV) or config.data_dir()
         print(f"sectorwb: answers are saved in {data}", flush=True)
@@ -128,7 +144,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ) from None
     if args.region or not args.academy:
         query = f"?region={region}"
-    base = f"http://{args.host}:{args.port}/voila/render"
+    base = f"http://{args.host}:{args.port}{args.base_url}voila/render"
     print(f"sectorwb: open {base}/{START_NOTEBOOK}{query}", flush=True)
     if args.academy:
         print(f"sectorwb: trainer console: {base}/{TRAINER_NOTEBOOK}", flush=True)
@@ -140,56 +156,67 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_kernels_per_client=args.max_kernels_per_client,
         unconnected_timeout=args.unconnected_timeout,
         left_timeout=args.left_timeout,
+        base_url=args.base_url,
+        behind_proxy=args.behind_proxy,
     )
     return serving.run(command, env)
 
 
+def _url_prefix(text: str) -> str:
+    """A --base-url as Voila wants it: /path/ with both slashes."""
+    path = "/" + text.strip("/") + "/" if text.strip("/") else "/"
+    segments = path.strip("/").split("/")
+    if not re.fullmatch(r"/(?:[A-Za-z0-9._~-]+/)*", path) or {".", ".."} & set(
+        segments
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a URL path prefix: use letters, digits, '.', '_', '~' "
+            "and '-' between slashes, e.g. /services/sectorwb-denver/"
+        )
+    return path
+
+
+def _proxy_network(text: str) -> str:
+    if text not in ("", "loopback"):  # "": not behind a proxy (the default)
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a network: give the proxy's, e.g. 10.0.0.0/8, or "
+                "nothing for a proxy on this machine"
+            ) from None
+    return text
+
+
+def _base_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base-url",
+        type=_url_prefix,
+        default="/",
+        metavar="PATH",
+        help="the path the server answers under, e.g. /services/sectorwb-denver/ "
+        "behind JupyterHub (default: /)",
+    )
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    status = serving.fetch_status(args.host, args.port)
+    status = serving.fetch_status(args.host, args.port, args.base_url)
     print(json.dumps(status, indent=1) if args.json else serving.format_status(status))
     return 0
 
 
-def write_notebooks(folder: Path) -> list[Path]:
-    """One thin notebook per worksheet plus the start page (a title, one call)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    pages = [
-        (START_NOTEBOOK, "Start here", "from sectorwb import show_start\nshow_start()"),
-        (
-            TRAINER_NOTEBOOK,
-            "Trainer console",
-            "from sectorwb import show_console\nshow_console()",
-        ),
-    ]
-    pages += [
-        (notebook_name(ws.id), ws.title, f'from sectorwb import show\nshow("{ws.id}")')
-        for ws in content.worksheets()
-    ]
-    written = []
-    for filename, title, code in pages:
-        path = folder / filename
-        nbformat.write(thin_notebook(title, [code]), path)
-        written.append(path)
-    return written
-
-
-def thin_notebook(title: str, code_cells: list[str]) -> nbformat.NotebookNode:
-    """A Python 3 notebook: a title cell, then the code cells (no outputs)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {
-        "kernelspec": {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        },
-        # The browser tab's title (Voila's template reads it); else the file name.
-        "title": f"{title} · sectorwb",
-    }
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}")]
-    nb.cells += [nbformat.v4.new_code_cell(code) for code in code_cells]
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"cell-{i}"  # stable ids keep regenerated notebooks diff-free
-    return nb
+def cmd_develop(_args: argparse.Namespace) -> int:
+    target, linked = jupyterdata.link_template()
+    if linked:
+        print(f"sectorwb: {target} -> {jupyterdata.TEMPLATE_DIR}")
+        print("sectorwb: a plain `voila` and JupyterLab's Voila preview find it there")
+    else:
+        print(
+            f"sectorwb: {target} is there already (pip installed it from a wheel), so "
+            "a plain `voila` finds a sectorwb template. To use this checkout's, which "
+            "may be newer, remove that folder and run `sectorwb develop` again."
+        )
+    return 0
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
@@ -247,7 +274,7 @@ def _db_in(data_dir: str | None) -> Path:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     source = _db_in(args.data_dir)
-    rows = Store(source).backup(args.file)
+    rows = backup.backup(Store(source), args.file)
     print(f"sectorwb: backed up {rows} answer rows from {source} to {args.file}")
     return 0
 
@@ -329,7 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--data-dir", help=f"where answers are saved (${config.DATA_DIR_ENV})"
     )
-    serve.add_argument("--workbooks", default=str(default_workbooks()))
+    serve.add_argument(
+        "--workbooks",
+        help="folder of the notebooks (default: ./workbooks, else written into the "
+        "data directory)",
+    )
+    serve.add_argument(
+        "--db-url",
+        help="a PostgreSQL answer store shared by several servers: "
+        f"postgresql://USER:PASSWORD@HOST:PORT/DATABASE (${config.DB_URL_ENV})",
+    )
     serve.add_argument(
         "--region",
         help="region of the LMI explorer, added to the start page link (default: "
@@ -372,6 +408,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(tab closed, laptop asleep); what it holds is saved first; 0: only the "
         "15-minute idle cull (default: %(default)s)",
     )
+    _base_url(serve)
+    serve.add_argument(
+        "--behind-proxy",
+        nargs="?",
+        const="loopback",
+        default="",
+        type=_proxy_network,
+        metavar="NETWORK",
+        help="served through a proxy (JupyterHub's; see deploy/jupyterhub): count "
+        "pages per visitor by the X-Forwarded-For of requests from the proxy, on "
+        "this machine (no NETWORK) or in NETWORK, e.g. 10.0.0.0/8",
+    )
     serve.set_defaults(func=cmd_serve)
 
     status = sub.add_parser(
@@ -380,11 +428,19 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--port", type=int, default=8866)
     status.add_argument("--host", default="127.0.0.1")
     status.add_argument("--json", action="store_true", help="print the raw JSON")
+    _base_url(status)
     status.set_defaults(func=cmd_status)
 
     nbs = sub.add_parser("notebooks", help="write the thin workbook notebooks")
-    nbs.add_argument("--out", default=str(default_workbooks()))
+    nbs.add_argument("--out", default="workbooks")
     nbs.set_defaults(func=cmd_notebooks)
+
+    develop = sub.add_parser(
+        "develop",
+        help="for a checkout installed with `pip install -e`: link the Voila template "
+        "where Jupyter looks for it (pip installs it there from a wheel)",
+    )
+    develop.set_defaults(func=cmd_develop)
 
     check = sub.add_parser(
         "check", help="validate every worksheet YAML and the stored team names"
@@ -394,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_handouts_command(sub)
     _register_lmi(sub)
     _register_academy(sub)
+    _register_db(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The trainer's collected downloads: every team's next steps and answers in one
+"""The trainer's collected downloads: every team's tables and answers in one
 XLSX, the answers as one CSV, and every team's packet in one ZIP (bytes out)."""
 
 from __future__ import annotations
@@ -10,18 +10,17 @@ import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from .export import (
+from .answerrows import (
     ANSWER_COLUMNS,
     Rows,
-    action_rows,
-    answer_rows,
-    answer_text,
-    to_csv,
-    to_xlsx,
-    utf8,
+    answer_lines,
+    question_places,
+    table_rows,
+    tables,
 )
+from .export import table_sheet_name, to_csv, to_xlsx, utf8
 from .packet import PACKET_DOWNLOADS, Answers, PacketDownload
-from .schema import Worksheet
+from .schema import Table, Worksheet
 from .store import Store
 from .teams import file_slug
 
@@ -53,20 +52,20 @@ def gather(store: Store, teams: Sequence[str]) -> Collected:
 
 
 def collect_xlsx(sheets: Sequence[Worksheet], answers: Collected) -> bytes:
-    """A sheet per worksheet with every team's next steps under a Team column, then
+    """A sheet per table question (every worksheet's, next steps included) with
+    every team's typed rows under a Team column and the table's own columns, then
     "All answers": every answer in long form."""
     values = {team: _values(saved) for team, saved in answers.items()}
-    tables = {}
+    grids = {}
     for ws in sheets:
-        rows = [
-            [team, *row.values()]
-            for team, by_sheet in values.items()
-            for row in _typed_actions(ws, by_sheet.get(ws.id, {}))
-        ]
-        tables[ws.title] = (["Team", *ws.action_table.columns], rows)
-    return to_xlsx(
-        tables | {"All answers": (LONG_COLUMNS, _long_rows(sheets, answers))}
-    )
+        for table in tables(ws):
+            rows = [
+                [team, *cells.values()]
+                for team, by_sheet in values.items()
+                for cells in _typed_rows(table, by_sheet.get(ws.id, {}))
+            ]
+            grids[table_sheet_name(ws, table)] = (["Team", *table.columns], rows)
+    return to_xlsx(grids | {"All answers": (LONG_COLUMNS, _long_rows(sheets, answers))})
 
 
 def collect_csv(sheets: Sequence[Worksheet], answers: Collected) -> bytes:
@@ -138,33 +137,28 @@ def _values(saved: dict[str, dict[str, tuple[Any, str]]]) -> Answers:
     return {ws: {q: v for q, (v, _) in qs.items()} for ws, qs in saved.items()}
 
 
-def _typed_actions(ws: Worksheet, answers: dict[str, Any]) -> list[dict[str, str]]:
-    """The next-steps rows the team typed something in, column -> text: a row still
-    holding only the manual's preset action is the form, not the team's work, and
-    40 teams' untouched presets would bury what the trainer is collecting."""
-    table = ws.action_table.as_question()
-    columns, rows = action_rows(ws, answers)
-    typed = [dict(zip(columns, r, strict=True)) for r in rows]
-    return [r for r in typed if table.is_answered([r])]
+def _typed_rows(table: Table, answers: dict[str, Any]) -> list[dict[str, str]]:
+    """The rows of a table the team typed something in, column -> text: a row still
+    holding only the manual's preset is the form, not the team's work, and 40
+    teams' untouched presets would bury what the trainer is collecting."""
+    rows = table_rows(table, answers.get(table.id))
+    return [cells for _, cells in rows if table.is_answered([cells])]
 
 
 def _long_rows(sheets: Sequence[Worksheet], answers: Collected) -> Rows:
-    """Team, worksheet, section, question, answer, time: the answered questions
-    (as the progress grid counts them), each worksheet's next steps (typed rows)
-    as one answer after its questions."""
+    """Team, worksheet, section, question, row, column, answer, time: the answered
+    questions (as the progress grid counts them), a line per typed table cell."""
     out: Rows = []
     for team, saved in answers.items():
         by_sheet = _values(saved)
         for ws in sheets:
             values = by_sheet.get(ws.id, {})
-            table = ws.action_table.as_question()
-            typed = _typed_actions(ws, values)
-            questions = [*(q for s in ws.sections for q in s.questions), table]
-            rows = answer_rows(ws, values)
-            rows.append([table.text, table.text, answer_text(table, typed)])
-            for q, row in zip(questions, rows, strict=True):
-                if row[-1] and q.is_answered(values.get(q.id)):
-                    out.append([team, ws.title, *row, _utc(saved[ws.id][q.id][1])])
+            for section, q in question_places(ws):
+                if q.is_answered(values.get(q.id)):
+                    when = _utc(saved[ws.id][q.id][1])
+                    for line in answer_lines(q, values[q.id]):
+                        if line[-1]:
+                            out.append([team, ws.title, section, q.text, *line, when])
     return out
 
 

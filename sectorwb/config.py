@@ -8,6 +8,8 @@ from pathlib import Path
 DATA_DIR_ENV = "SECTORWB_DATA_DIR"
 DB_ENV = "SECTORWB_DB"
 DB_FILENAME = "answers.sqlite3"
+# A database server instead of the file: postgresql://USER:PASSWORD@HOST:PORT/DATABASE.
+DB_URL_ENV = "SECTORWB_DB_URL"
 # The Academy a server serves (`sectorwb serve --academy SLUG`); its pages read it.
 ACADEMY_ENV = "SECTORWB_ACADEMY"
 ACADEMIES_DIR = "academies"
@@ -43,3 +45,8 @@ def db_path() -> Path:
     if slug:
         return academy_db_path(slug)
     return data_dir() / DB_FILENAME
+
+
+def db_url() -> str | None:
+    """The answer database server's URL (``$SECTORWB_DB_URL``), or None: a file."""
+    return os.environ.get(DB_URL_ENV) or None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import ipywidgets as W
@@ -17,7 +16,7 @@ from .console_teams import TeamChanges
 from .downloads import Downloads
 from .errors import SectorwbError
 from .schema import Worksheet
-from .store import Row, Store, TeamRecord
+from .store import Row, Store, TeamRecord, open_store
 from .ui import lean, message, shared_layout, text_block
 from .wordfile import DOCX_MIME
 
@@ -43,7 +42,7 @@ def _show_console(page: Page) -> None:
             "warning",
         )
         return
-    store = Store(config.db_path())
+    store = open_store()
     served = academy.from_store(store)
 
     def open_with(key: object) -> bool:
@@ -57,8 +56,10 @@ def _show_console(page: Page) -> None:
             return False
         page.clear_notice()
         console = Console(served, store)
+        tab = html.escape(teams.tab_title(teams.TRAINER_TITLE, served.name))
         page.team_line.value = (
-            f'<p class="sectorwb-source">Trainer console: <strong>'
+            f'<p class="sectorwb-source" data-sectorwb-title="{tab}">Trainer console: '
+            "<strong>"
             f"{html.escape(served.name)}</strong> · region "
             f"{html.escape(served.region)}</p>"
         )
@@ -206,7 +207,7 @@ class Console(W.VBox):
     def _seen(self) -> str:
         if not self._saved:
             return "no answers saved yet"
-        return f"last save {_local_time(max(self._saved.values()))}"
+        return f"last save {live.local_time(max(self._saved.values()))}"
 
     def _active(self) -> list[TeamRecord]:
         return [t for t in self._teams if t.token]
@@ -254,7 +255,7 @@ class Console(W.VBox):
         pages = self._open.get(team, 0)
         here = f'<span class="sectorwb-open">● {pages}</span>' if pages else "—"
         saved = self._saved.get(team)
-        when = _local_time(saved) if saved else "—"
+        when = live.local_time(saved) if saved else "—"
         return (
             f'<tr><th scope="row">{html.escape(team)}</th><td>{here}</td>'
             f"<td>{when}</td>{self._cells[team]}</tr>"
@@ -263,7 +264,8 @@ class Console(W.VBox):
     def _cell(self, team: str, ws: Worksheet) -> str:
         done, total = ws.progress(self._answers(team, ws.id))
         state = "none" if done == 0 else "all" if done >= total else "some"
-        label = f"{team}, {ws.short}: {done} of {total} answered. Show it."
+        # The name holds the visible "3 / 10" as it is (WCAG 2.5.3, label in name).
+        label = f"{team}, {ws.short}: {done} / {total} answered. Show it."
         return (
             f'<td><button type="button" class="sectorwb-gridcell sectorwb-gridcell-{state}"'
             f' data-team="{html.escape(team)}" data-worksheet="{ws.id}"'
@@ -369,10 +371,3 @@ def _projector(controls: W.Widget, shown: W.HTML) -> W.VBox:
     full = lean(W.Button, description="Full screen", icon="expand")
     full.add_class("sectorwb-fullscreen")
     return W.VBox([controls, full, shown], _dom_classes=("sectorwb-projector",))
-
-
-def _local_time(saved_at: str) -> str:
-    """A save time as the trainer's clock shows it (the store keeps UTC)."""
-    moment = datetime.fromisoformat(saved_at).astimezone()
-    today = datetime.now(UTC).astimezone().date()
-    return moment.strftime("%H:%M:%S" if moment.date() == today else "%d %b %H:%M")

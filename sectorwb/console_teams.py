@@ -26,11 +26,13 @@ class TeamChanges(W.VBox):
         self.merge_into = W.Dropdown(description="into")
         self.remove_one = W.Dropdown(description="Remove")
         self._armed: str | None = None  # the change waiting for its second click
+        # Each button's name differs from its row's first box ("Rename"): a screen
+        # reader lists both, and two controls of one name cannot be told apart.
         rows = [
             (self.new_name, "Add team", self._add),
-            ((self.rename_from, self.rename_to), "Rename", self._rename),
-            ((self.merge_from, self.merge_into), "Merge", self._merge),
-            (self.remove_one, "Remove", self._remove),
+            ((self.rename_from, self.rename_to), "Rename team", self._rename),
+            ((self.merge_from, self.merge_into), "Merge teams", self._merge),
+            (self.remove_one, "Remove team", self._remove),
         ]
         boxes = []
         for inputs, label, action in rows:

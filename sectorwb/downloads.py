@@ -32,7 +32,10 @@ class Downloads(W.VBox):
         choices: Sequence[tuple[str, Callable[[], FileData]]],
         title: str = "Download",
     ):
-        link = lean(W.HTML)
+        # The page script makes it a live region (role status) while it is still
+        # empty: a screen reader announces what changes inside one that was there
+        # already, not a region that arrives with its text.
+        link = lean(W.HTML, _dom_classes=("sectorwb-download-status",))
         buttons = []
         for label, make in choices:
             button = lean(W.Button, description=label, icon="download")
@@ -103,9 +106,10 @@ class Downloads(W.VBox):
         href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
         self._made += 1  # a new value each time: the same file twice saves twice
         # The page script clicks a new link once (one click downloads); the link
-        # stays for a browser that blocked it, and the line is announced.
+        # stays for a browser that blocked it, and the line is announced (see
+        # __init__).
         return (
-            f'<p class="sectorwb-ready" role="status">{html.escape(name)} is ready. '
+            f'<p class="sectorwb-ready">{html.escape(name)} is ready. '
             f'<a class="sectorwb-file" download="{html.escape(name)}" href="{href}" '
             f'data-sectorwb-auto="{self._made}">Save {html.escape(name)}</a></p>'
         )

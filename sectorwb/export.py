@@ -10,11 +10,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import Table, Worksheet, YesNo
+from .answerrows import (
+    ANSWER_COLUMNS,
+    Rows,
+    action_rows,
+    answer_rows,
+    answer_text,
+    table_grid,
+    tables,
+)
+from .schema import Table, Worksheet
 from .teams import file_slug
 
-Rows = list[list[str]]
-ANSWER_COLUMNS = ["Section", "Question", "Answer"]
 # Spreadsheet programs run a cell starting with these as a formula (OWASP's list).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,46 +49,6 @@ def xml_text(text: str) -> str:
 def safe_cell(text: str) -> str:
     """Team text as a spreadsheet shows it, never as a formula it would run."""
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def answer_text(question: Any, value: Any) -> str:
-    """A saved answer as plain text, the way a person would write it down."""
-    if value is None or value == "" or value == []:
-        return ""
-    if isinstance(question, YesNo):
-        value = value if isinstance(value, dict) else {}
-        parts = [value.get("answer") or "", value.get("notes") or ""]
-        return " — ".join(p for p in parts if p)
-    if isinstance(question, Table):
-        return "\n".join(
-            "; ".join(f"{c}: {row.get(c, '')}" for c in question.columns if row.get(c))
-            for row in value
-            if isinstance(row, dict) and any(row.values())
-        )
-    if isinstance(value, list):
-        return "\n".join(str(v) for v in value)
-    return str(value)
-
-
-def answer_rows(ws: Worksheet, answers: dict[str, Any]) -> Rows:
-    """Every question of the worksheet with the team's answer (empty if none)."""
-    return [
-        [section.title, q.text, answer_text(q, answers.get(q.id))]
-        for section in ws.sections
-        for q in section.questions
-    ]
-
-
-def action_rows(ws: Worksheet, answers: dict[str, Any]) -> tuple[list[str], Rows]:
-    """The next-steps table: its columns and its non-empty rows."""
-    table = ws.action_table.as_question()
-    value = answers.get(table.id) or table.empty()
-    rows = [
-        [str(row.get(c, "") or "") for c in table.columns]
-        for row in value
-        if isinstance(row, dict)
-    ]
-    return table.columns, [r for r in rows if any(cell.strip() for cell in r)]
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
@@ -119,12 +86,12 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
 
     book = Workbook()
     book.remove(book.active)
-    used: set[str] = set()
-    for name, (columns, rows) in sheets.items():
-        sheet = book.create_sheet(_sheet_title(name, used))
-        table = [[xml_text(str(t)) for t in row] for row in [list(columns), *rows]]
+    for name, (columns, rows) in zip(sheet_names(sheets), sheets.values(), strict=True):
+        sheet = book.create_sheet(name)
+        given = [list(columns), *rows]
+        table = [[xml_text(str(t)) for t in row] for row in given]
         widths = _column_widths(table)
-        _write_cells(sheet, table)
+        _write_cells(sheet, given, table)
         for c, width in enumerate(widths, start=1):
             sheet.column_dimensions[sheet.cell(1, c).column_letter].width = width
         for r, row in enumerate(table, start=1):
@@ -138,13 +105,18 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Rows]]) -> bytes:
     return buf.getvalue()
 
 
-def _write_cells(sheet: Any, table: Rows) -> None:
+def _write_cells(sheet: Any, given: Rows, table: list[list[str]]) -> None:
+    """Write the sheet's cells: ``table`` is ``given`` as XML-safe text."""
     from openpyxl.styles import Alignment, Font
 
     wrap, bold = Alignment(wrap_text=True, vertical="top"), Font(bold=True)
-    for r, row in enumerate(table, start=1):
-        for c, text in enumerate(row, start=1):
+    for r, (values, row) in enumerate(zip(given, table, strict=True), start=1):
+        for c, (value, text) in enumerate(zip(values, row, strict=True), start=1):
             cell = sheet.cell(row=r, column=c)
+            cell.alignment = wrap
+            if isinstance(value, int):
+                cell.value = value  # a number, never text that could run
+                continue
             cell.value = text
             # openpyxl makes "=..." a formula; an XLSX string cell shows the text
             # as typed and never runs. The quote-prefix flag (shown nowhere in the
@@ -153,12 +125,11 @@ def _write_cells(sheet: Any, table: Rows) -> None:
             cell.data_type = "s"
             if text.startswith(_FORMULA_START):
                 cell.quotePrefix = True
-            cell.alignment = wrap
             if r == 1:
                 cell.font = bold
 
 
-def _column_widths(table: Rows) -> list[float]:
+def _column_widths(table: list[list[str]]) -> list[float]:
     """Each column as wide as its longest line, within bounds (a long answer wraps)."""
     width = [0] * max((len(row) for row in table), default=0)
     for row in table:
@@ -222,6 +193,13 @@ def _print_setup(sheet: Any) -> None:
 _SHEET_NAME_MAX = 31
 
 
+def sheet_names(names: Iterable[str]) -> list[str]:
+    """The sheet tabs ``to_xlsx`` makes of these names: short, valid and unique (a
+    name that already is one stays as it is)."""
+    used: set[str] = set()
+    return [_sheet_title(name, used) for name in names]
+
+
 def _sheet_title(name: str, used: set[str]) -> str:
     # Excel forbids []:*?/\ and a leading or trailing apostrophe in sheet names and
     # cuts them at 31 characters; a sheet tab is one line. A cut falls between words.
@@ -271,7 +249,7 @@ def md_table(columns: Sequence[str], rows: Rows) -> str:
         "| " + " | ".join(md_cell(c) for c in columns) + " |",
         "|" + "|".join("---" for _ in columns) + "|",
     ]
-    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_cell(str(c)) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -288,17 +266,21 @@ def to_markdown(
             continue
         out += [f"{h2} {md_text(section.title)}", ""]
         for q in section.questions:
-            answer = answer_text(q, answers.get(q.id))
-            out += [
-                f"**{md_text(q.text)}**",
-                "",
-                md_text(answer) or "_(no answer)_",
-                "",
-            ]
+            out += [f"**{md_text(q.text)}**", "", _md_answer(q, answers), ""]
     out += _picture_notes(ws, answers, h2)
     columns, rows = action_rows(ws, answers)
     out += [f"{h2} {md_text(ws.action_table.title)}", "", md_table(columns, rows), ""]
     return "\n".join(out)
+
+
+def _md_answer(q: Any, answers: dict[str, Any]) -> str:
+    value = answers.get(q.id)
+    if isinstance(q, Table):
+        return md_table(*table_grid(q, answers)) if q.is_answered(value) else _NONE_MD
+    return md_text(answer_text(q, value)) or _NONE_MD
+
+
+_NONE_MD = "_(no answer)_"
 
 
 def _picture_notes(ws: Worksheet, answers: dict[str, Any], h2: str) -> list[str]:
@@ -316,13 +298,32 @@ def _picture_notes(ws: Worksheet, answers: dict[str, Any], h2: str) -> list[str]
     return out
 
 
+def table_label(table: Table) -> str:
+    """A table's short name for a sheet tab, from its id ("Next steps", "Roster")."""
+    return table.id.replace("_", " ").capitalize()
+
+
+def table_sheet_name(ws: Worksheet, table: Table) -> str:
+    """The sheet tab of a table in a file of many worksheets: the worksheet's short
+    title, cut between words to leave room, then the table ("Step 1 Roster")."""
+    label = table_label(table)
+    head = _cut_at_word(ws.short, _SHEET_NAME_MAX - len(label) - 1)
+    if head != ws.short:  # cut: end at a comma or a word that ends a phrase
+        head = head.rsplit(",", 1)[0] if "," in head else head
+        words = head.split()
+        while len(words) > 1 and words[-1].lower() in _JOINING_WORDS:
+            words.pop()
+        head = " ".join(words)
+    return f"{head} {label}".strip()
+
+
+_JOINING_WORDS = frozenset({"a", "an", "and", "&", "of", "the", "to", "for", "in"})
+
+
 def _xlsx(ws: Worksheet, team: str, answers: dict[str, Any]) -> bytes:
-    return to_xlsx(
-        {
-            "Next steps": action_rows(ws, answers),
-            "Answers": (ANSWER_COLUMNS, answer_rows(ws, answers)),
-        }
-    )
+    """A sheet per table with the table's own columns, then every answer."""
+    grids = {table_label(t): table_grid(t, answers) for t in tables(ws)}
+    return to_xlsx(grids | {"Answers": (ANSWER_COLUMNS, answer_rows(ws, answers))})
 
 
 @dataclass(frozen=True)

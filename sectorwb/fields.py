@@ -11,7 +11,7 @@ import ipywidgets as W
 import traitlets
 
 from .offers import Kinds, Named, options
-from .rows import PAGE_ROWS, Pager, RowWidgets
+from .rows import PAGE_ROWS, Pager, RowWidgets, table_name
 from .schema import (
     DateQ,
     ItemList,
@@ -31,6 +31,7 @@ class Field(W.VBox):
     """A question's widget: its ``value`` trait is what the store saves (JSON)."""
 
     value = traitlets.Any(allow_none=True)
+    quiet = False  # True: another laptop's save replaces it without a notice
 
     def __init__(self, question: Any):
         self.question = question
@@ -287,11 +288,19 @@ class TableField(Field):
         self._shown: list[RowWidgets] = []
         self._start = 0  # index of the first row on the page
         self._pager: Pager | None = None  # built once a table is longer than a page
-        add = lean(W.Button, description="Add a row", icon="plus")
+        # The page script names it after the question too (its words are what shows).
+        add = lean(
+            W.Button,
+            description="Add a row",
+            icon="plus",
+            _dom_classes=("sectorwb-add-row",),
+        )
         add.on_click(lambda _b: self._add_row())
         self.observe(self._show, names="value")
         self._show()
-        return [text_block(q.text, "sectorwb-qtext"), header, self._rows, add]
+        # The short name the page script gives the table's buttons (as its cells').
+        title = text_block(q.text, "sectorwb-qtext", sectorwb_name=table_name(q))
+        return [title, header, self._rows, add]
 
     @traitlets.validate("value")
     def _rows_only(self, proposal: Any) -> list[dict[str, Any]]:

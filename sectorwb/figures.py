@@ -7,6 +7,8 @@ JavaScript for it. Every chart of sectorwb goes through ``chart_widget``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import ipywidgets as W
 import pandas as pd
@@ -14,11 +16,13 @@ import pandas as pd
 from .schema import Figure
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render offline with vl-convert (no CDN, no browser): an ``<svg>`` string."""
+def to_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
+    """Render offline with vl-convert (no CDN, no browser): an ``<svg>`` string
+    (``chart`` may be the chart's spec already, as ``chart.to_dict()`` gives it)."""
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(chart.to_dict(), vl_version=_vl_version())
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return vl_convert.vegalite_to_svg(spec, vl_version=_vl_version())
 
 
 def _vl_version() -> str:
@@ -48,13 +52,32 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 def figure_html(chart: alt.TopLevelMixin, label: str, classes: str = "") -> str:
     """The chart as an accessible picture: inline SVG in a figure with role img,
-    labelled for screen readers."""
+    whose text alternative is ``label`` and what the chart's title and subtitle say.
+
+    Vega gives its marks ARIA roles of their own ("graphics-symbol") without names;
+    the figure speaks for the whole chart, so the drawing is hidden from screen
+    readers instead of read mark by mark."""
     import html
 
+    spec = chart.to_dict()
+    text = html.escape(". ".join(dict.fromkeys([label, *_titles(spec)])))
+    svg = to_svg(spec).replace("<svg", '<svg aria-hidden="true"', 1)
     return (
-        f'<figure class="sectorwb-chart {classes}" role="img" '
-        f'aria-label="{html.escape(label)}">{to_svg(chart)}</figure>'
+        f'<figure class="sectorwb-chart {classes}" role="img" aria-label="{text}">'
+        f"{svg}</figure>"
     )
+
+
+def _titles(spec: dict[str, Any]) -> list[str]:
+    """The title and subtitle lines of a chart (of its first titled layer)."""
+    layers = [spec, *spec.get("layer", [])]
+    title = next((s["title"] for s in layers if s.get("title")), None)
+    if isinstance(title, dict):
+        parts = [title.get("text") or "", title.get("subtitle") or ""]
+    else:
+        parts = [title or ""]
+    lines = [p for part in parts for p in ([part] if isinstance(part, str) else part)]
+    return [" ".join(str(line).split()) for line in lines if str(line).strip()]
 
 
 def chart_widget(chart: alt.TopLevelMixin, label: str) -> W.HTML:

@@ -15,6 +15,7 @@ from .schema import (
 )
 from .wordfile import (
     DOCX_MIME,
+    add_header_table,
     add_table,
     add_worksheet_heading,
     new_document,
@@ -126,13 +127,11 @@ def _add_blank_table(doc: Any, q: Table) -> None:
     blank = [q.blank_placeholder] * q.blank_rows
     blank += [""] * max(0, MIN_BLANK_ROWS - q.blank_rows)
     rows = [[first] + [""] * (width - 1) for first in [*q.preset, *blank]]
-    table = add_table(doc, q.columns, rows)
-    row_flag(table.rows[0], "tblHeader")  # the columns again on the next page
+    table = add_header_table(doc, q.columns, rows)
     # Many columns on a page's width: a smaller header keeps words whole.
     size = Pt(11 if width <= 4 else 8)
     for cell in table.rows[0].cells:
         for run in cell.paragraphs[0].runs:
-            run.bold = True
             run.font.size = size
     for row in table.rows[1:]:
         row.height = Inches(0.45)

@@ -94,8 +94,11 @@ def follow(
 
 
 def local_time(saved_at: str) -> str:
-    """A store time (UTC ISO) as the page's wall clock, e.g. 10:42."""
-    return dt.datetime.fromisoformat(saved_at).astimezone().strftime("%H:%M")
+    """A store time (UTC ISO) as the page's wall clock: 10:42 today, else 30 Nov 10:42
+    (a trainer reopening yesterday's Academy must not read old saves as today's)."""
+    moment = dt.datetime.fromisoformat(saved_at).astimezone()
+    today = dt.datetime.now(dt.UTC).astimezone().date()
+    return moment.strftime("%H:%M" if moment.date() == today else "%d %b %H:%M")
 
 
 def preview(value: Any) -> str:

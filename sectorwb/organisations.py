@@ -124,7 +124,7 @@ def of_region(slug: str) -> list[tuple[str, str | None]]:
     a cache that cannot be read or written is only slower."""
     from . import regions  # its models are built on first use (defer_build)
 
-    path = regions.regions_dir() / regions.validate_slug(slug) / regions.CONFIG_NAME
+    path = regions.region_path(slug)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .config import data_dir
 from .errors import DataFileError
 from .listfile import repeats
 from .organisations import MAX_ORGANISATIONS, Organisation
 
 REGIONS_DIR_ENV = "SECTORWB_REGIONS_DIR"
 CONFIG_NAME = "region.yaml"
+# Where a wheel puts data/regions (pyproject's data-files), under its data prefix.
+SHIPPED_DATA = "share/sectorwb/regions/"
 # A slug becomes a folder name: lowercase words joined by dashes, nothing else.
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SLUG_MAX = 60
@@ -122,11 +127,38 @@ class RegionFolder:
 
 
 def regions_dir() -> Path:
-    """``$SECTORWB_REGIONS_DIR``, else the repository's ``data/regions``."""
+    """Where regions are created and read first: ``$SECTORWB_REGIONS_DIR``, else
+    ``regions`` in the data directory (never the install location)."""
     explicit = os.environ.get(REGIONS_DIR_ENV)
     if explicit:
         return Path(explicit).expanduser()
-    return Path(__file__).resolve().parents[1] / "data" / "regions"
+    return data_dir() / "regions"
+
+
+@cache
+def shipped_dir() -> Path | None:
+    """The regions that come with sectorwb (the demo), read-only: a checkout's
+    ``data/regions``, else the copy pip installed as data files."""
+    checkout = Path(__file__).resolve().parents[1] / "data" / "regions"
+    if checkout.is_dir():
+        return checkout  # the live copy, when a developer regenerates the demo
+    try:
+        files = distribution("sectorwb").files or []
+    except PackageNotFoundError:
+        return None
+    for file in files:
+        if file.name == CONFIG_NAME and SHIPPED_DATA in file.as_posix():
+            return Path(file.locate()).resolve().parent.parent
+    return None
+
+
+def region_path(slug: str) -> Path:
+    """The ``region.yaml`` of ``slug``: the regions folder's, else the shipped one."""
+    own = regions_dir() / validate_slug(slug) / CONFIG_NAME
+    shipped = shipped_dir()
+    if not own.exists() and shipped and (shipped / slug / CONFIG_NAME).exists():
+        return shipped / slug / CONFIG_NAME
+    return own
 
 
 def validate_slug(slug: str) -> str:
@@ -181,20 +213,29 @@ def load_file(path: str | Path) -> RegionFolder:
 
 
 def load_region(slug: str, base: str | Path | None = None) -> RegionFolder:
-    """The region called ``slug`` in the regions folder."""
-    folder = Path(base) if base is not None else regions_dir()
-    return load_file(folder / validate_slug(slug) / CONFIG_NAME)
+    """The region called ``slug`` in ``base``, else in the regions folder or shipped."""
+    if base is not None:
+        return load_file(Path(base) / validate_slug(slug) / CONFIG_NAME)
+    return load_file(region_path(slug))
 
 
 def scan(base: str | Path | None = None) -> dict[str, RegionFolder | DataFileError]:
-    """Every region folder by slug; a broken one maps to its error."""
-    folder = Path(base) if base is not None else regions_dir()
+    """Every region folder by slug (``base``, else the shipped ones and the regions
+    folder's, which win); a broken one maps to its error."""
+    shipped = shipped_dir()
+    folders = [Path(base)] if base is not None else [shipped, regions_dir()]
+    configs = {
+        config.parent.name: config
+        for folder in folders
+        if folder is not None
+        for config in sorted(folder.glob(f"*/{CONFIG_NAME}"))
+    }
     found: dict[str, RegionFolder | DataFileError] = {}
-    for config in sorted(folder.glob(f"*/{CONFIG_NAME}")):
+    for slug, config in sorted(configs.items()):
         try:
-            found[config.parent.name] = load_file(config)
+            found[slug] = load_file(config)
         except DataFileError as exc:
-            found[config.parent.name] = exc
+            found[slug] = exc
     return found
 
 
@@ -218,6 +259,13 @@ def create_region(
     """Write ``<regions dir>/<slug>/region.yaml``; an existing region is not replaced."""
     folder = (Path(base) if base is not None else regions_dir()) / validate_slug(slug)
     target = folder / CONFIG_NAME
+    shipped = shipped_dir()
+    if base is None and shipped and (shipped / slug / CONFIG_NAME).exists():
+        # A region of that name in the regions folder would hide this one unnoticed.
+        raise DataFileError(
+            f"{shipped / slug / CONFIG_NAME}: region {slug!r} comes with sectorwb. "
+            "Pick another name."
+        )
     if target.exists():
         raise DataFileError(
             f"{target}: region {slug!r} already exists. Edit that file or pick "

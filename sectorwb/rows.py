@@ -3,6 +3,7 @@ and the pager that moves between pages of a long table."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,20 @@ PAGE_ROWS = 50
 # A preset row keeps its place for the Remove button, so its cells line up with the
 # rows below; hidden, the button is also out of the keyboard and screen-reader order.
 _NO_REMOVE = shared_layout(visibility="hidden")
+# A cell's name ends with its table's question, cut to this many characters: enough
+# to tell two tables of a page apart, short enough to hear in every cell.
+_QUESTION_CHARS = 60
+
+
+def table_name(table: Table) -> str:
+    """The question of a table, shortened at a word, as its cells' names end."""
+    return textwrap.shorten(table.text, _QUESTION_CHARS, placeholder="…")
+
+
+def cell_name(table: Table, column: str, index: int) -> str:
+    """The accessible name of a cell (row ``index``, 0-based): the column, the row
+    and the table, so "Organization, row 1" of two tables on a page differ."""
+    return f"{column}, row {index + 1}: {table_name(table)}"
 
 
 def cell_text(value: Any) -> str:
@@ -65,7 +80,7 @@ class RowWidgets:
     ) -> tuple[type, dict[str, Any]]:
         """The cell's widget class and its whole state for the current row."""
         q = self.table
-        state: dict[str, Any] = {"description": f"{col}, row {self.index + 1}"}
+        state: dict[str, Any] = {"description": cell_name(q, col, self.index)}
         if col in q.column_options:
             # Keep a saved value even if the YAML no longer lists it.
             options = ("", *dict.fromkeys([*q.column_options[col], text]))
@@ -87,7 +102,7 @@ class RowWidgets:
         # by CSS (Chromium names an icon-only button "", ignoring its tooltip).
         fixed = not self.removable
         return {
-            "description": f"Remove row {self.index + 1}",
+            "description": f"Remove row {self.index + 1}: {table_name(self.table)}",
             "disabled": fixed,
             "layout": _NO_REMOVE if fixed else shared_layout(),
         }

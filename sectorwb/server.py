@@ -11,12 +11,14 @@ from typing import Any
 import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server.utils import url_path_join
+from traitlets import Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from .kernels import RETRY_AFTER_S, PageKernelManager, Refusal
 
 STATUS_PATH = "/sectorwb/status"
+PROXY_SETTING = "sectorwb_proxy"  # the network a trusted proxy is in, or None
 
 _FULL_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -79,7 +81,7 @@ class PageHandler(TornadoVoilaHandler):
     @tornado.web.authenticated
     async def get(self, path: str | None = None) -> None:
         manager: PageKernelManager = self.settings["kernel_manager"]
-        client = self.request.remote_ip or "unknown"
+        client = client_address(self.request, self.settings)
         try:
             manager.admit(client)
         except Refusal as refusal:
@@ -103,7 +105,7 @@ class StatusHandler(tornado.web.RequestHandler):
     """Kernel count and memory as JSON, for ``sectorwb status`` on the server itself."""
 
     def get(self) -> None:
-        if not _same_machine(self.request):
+        if not _same_machine(self.request, self.settings):
             # Which addresses hold how many pages is the trainer's business only.
             raise tornado.web.HTTPError(403)
         self.set_header("Content-Type", "application/json")
@@ -111,13 +113,33 @@ class StatusHandler(tornado.web.RequestHandler):
         self.finish(json.dumps(self.settings["kernel_manager"].status()))
 
 
-def _same_machine(request: tornado.httputil.HTTPServerRequest) -> bool:
-    remote = request.remote_ip or ""
+def client_address(request: tornado.httputil.HTTPServerRequest, settings: dict) -> str:
+    """The address a request came from. Behind a proxy (JupyterHub's) every request
+    arrives from the proxy, so its X-Forwarded-For names the visitor: else one team's
+    pages would count against every team's cap. The header is believed only from the
+    proxy's own network, so a stranger cannot choose its own address."""
+    remote = request.remote_ip or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    proxy = settings.get(PROXY_SETTING)
+    if proxy is not None and forwarded and _within(remote, proxy):
+        return forwarded.split(",")[-1].strip() or remote
+    return remote
+
+
+def _within(address: str, network: str) -> bool:
     try:
-        if ipaddress.ip_address(remote).is_loopback:
-            return True
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    if network == "loopback":
+        return ip.is_loopback
+    return ip in ipaddress.ip_network(network, strict=False)
+
+
+def _same_machine(request: tornado.httputil.HTTPServerRequest, settings: dict) -> bool:
+    remote = client_address(request, settings)
+    if _within(remote, "loopback"):
+        return True
     # Served on a LAN address, the trainer's own requests come from that address.
     local = request.connection.stream.socket.getsockname()[0]  # type: ignore[union-attr]
     return remote == local
@@ -128,6 +150,13 @@ class SectorwbVoila(Voila):
 
     _stopping = False
 
+    behind_proxy = Unicode(
+        "",
+        config=True,
+        help="Served behind a proxy (JupyterHub's) in this network ('loopback' or "
+        "e.g. 10.0.0.0/8): the visitor's address is its X-Forwarded-For.",
+    )
+
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
         # Ctrl-C and SIGTERM both shut every kernel down, once, at a quiet moment.
@@ -136,7 +165,9 @@ class SectorwbVoila(Voila):
 
     def init_settings(self) -> dict:
         self.voila_configuration.multi_kernel_manager_class = PageKernelManager
-        return super().init_settings()
+        settings = super().init_settings()
+        settings[PROXY_SETTING] = self.behind_proxy or None
+        return settings
 
     def init_handlers(self) -> list:
         handlers: list = [(url_path_join(self.server_url, STATUS_PATH), StatusHandler)]

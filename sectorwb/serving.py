@@ -100,19 +100,19 @@ def _kill_tree(child: subprocess.Popen) -> None:
             pass
 
 
-def fetch_status(host: str, port: int) -> dict[str, Any]:
+def fetch_status(host: str, port: int, base_url: str = "/") -> dict[str, Any]:
     """The running server's kernels and caps, read from its loopback status endpoint."""
     # A server listening on every address answers on the loopback one.
     host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    url = f"http://{netloc}{_STATUS_PATH}"
+    url = f"http://{netloc}{base_url.rstrip('/')}{_STATUS_PATH}"
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return json.load(response)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise SectorwbError(
             f"no sectorwb server answers at {url} ({exc}). Is `sectorwb serve` "
-            "running? Give the --host and --port it was started with."
+            "running? Give the --host, --port and --base-url it was started with."
         ) from exc
 
 

@@ -109,6 +109,14 @@ def _one_script(name: str) -> None:
 # The start page: every team link points at it.
 START_NOTEBOOK = "00_start_here.ipynb"
 TRAINER_NOTEBOOK = "trainer.ipynb"
+# The pages' own titles (their notebooks' heading and the browser tab's).
+START_TITLE = "Start here"
+TRAINER_TITLE = "Trainer console"
+
+
+def tab_title(page: str, who: str) -> str:
+    """The browser tab's title once a page knows its team (or Academy)."""
+    return f"{page} — {who}"
 
 
 def query_param(query_string: str, name: str) -> str | None:

@@ -45,14 +45,22 @@ def style(*more: str) -> W.HTML:
     return lean(W.HTML, shared_layout(display="none"), value=f"<style>{css}</style>")
 
 
-def text_block(text: str, cls: str = "sectorwb-help", tag: str = "p") -> W.HTML:
-    """Manual or team text shown as text (escaped, newlines kept)."""
-    return lean(W.HTML, value=text_html(text, cls, tag))
+def text_block(
+    text: str, cls: str = "sectorwb-help", tag: str = "p", **data: str
+) -> W.HTML:
+    """Manual or team text shown as text (escaped, newlines kept); ``data`` become
+    ``data-*`` attributes the page script reads."""
+    return lean(W.HTML, value=text_html(text, cls, tag, **data))
 
 
-def text_html(text: str, cls: str = "sectorwb-help", tag: str = "p") -> str:
+def text_html(
+    text: str, cls: str = "sectorwb-help", tag: str = "p", **data: str
+) -> str:
     body = html.escape(text).replace("\n", "<br>")
-    return f'<{tag} class="{cls}">{body}</{tag}>'
+    attrs = "".join(
+        f' data-{k.replace("_", "-")}="{html.escape(v)}"' for k, v in data.items()
+    )
+    return f'<{tag} class="{cls}"{attrs}>{body}</{tag}>'
 
 
 def message(text: str, level: str = "error") -> W.HTML:

@@ -109,7 +109,9 @@ class WorksheetForm(W.VBox):
         if section.explorer is not None:
             from .lmi.explorer import Explorer  # pandas only where LMI is shown
 
-            explorer = Explorer(self.fields[section.explorer.shortlist])
+            explorer = Explorer(self.fields[section.explorer.shortlist], section.id)
+            # Its settings are saved, loaded and followed like an answer.
+            self.fields[explorer.settings.question.id] = explorer.settings
             self.explorers.append(explorer)
             parts.append(explorer)
         if section.figure is not None:
@@ -281,7 +283,9 @@ class WorksheetForm(W.VBox):
             self._set_saved({qid: outcome.value})
         elif outcome.action == "merge":
             field.value = outcome.value  # saved like typing
-        if outcome.action in ("conflict", "replaced"):
+        # A quiet field (the explorer's settings) is a view, not the team's work:
+        # the latest save is kept without a notice.
+        if outcome.action in ("conflict", "replaced") and not field.quiet:
             other = change.value if outcome.action == "conflict" else mine
             self._notify(qid, outcome, other, change.saved_at)
 

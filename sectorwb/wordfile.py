@@ -34,9 +34,12 @@ def new_document() -> Any:
     return Document()
 
 
-def add_worksheet_heading(doc: Any, ws: Worksheet) -> None:
-    """The worksheet's title and where in the manual it comes from."""
-    doc.add_heading(xml_text(ws.title), level=1)
+def add_worksheet_heading(doc: Any, ws: Worksheet, new_page: bool = False) -> None:
+    """The worksheet's title (on a new page if asked) and where in the manual it
+    comes from."""
+    heading = doc.add_heading(xml_text(ws.title), level=1)
+    if new_page:
+        heading.paragraph_format.page_break_before = True
     doc.add_paragraph(xml_text(f"Source: {ws.source.document}, {ws.source.section}"))
 
 
@@ -50,6 +53,65 @@ def add_table(doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]) -
         for cell, text in zip(table.add_row().cells, row, strict=True):
             cell.text = xml_text(text)
     return table
+
+
+def add_header_table(
+    doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]
+) -> Any:
+    """A ruled table whose header row is bold and repeats at the top of every page
+    the table runs onto."""
+    table = add_table(doc, columns, rows)
+    row_flag(table.rows[0], "tblHeader")
+    for cell in table.rows[0].cells:
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    return table
+
+
+# A column's share of the page: first room for its longest word (so no word breaks
+# where the page allows), then the rest by its longest text, counted up to this many
+# characters (a long answer wraps anyway).
+_FIT_CHARS = 30
+# An average character of the body font, bold header words included, in ems; and
+# the cell's padding, in characters.
+_CHAR_EM, _PAD_CHARS = 0.6, 2
+
+
+def fit_columns(table: Any, across: int, font_pt: float = 11) -> None:
+    """Share ``across`` (EMU) between the table's columns by what they hold, so a
+    column of names or dates is narrow and one of sentences wide (LibreOffice
+    otherwise makes every column the same width and breaks words)."""
+    char = font_pt * _CHAR_EM * 12700  # EMU
+    need, want = [], []
+    for column in table.columns:
+        texts = [cell.text for cell in column.cells]
+        words = [w for text in texts for w in text.split()] or [""]
+        longest = max(len(line) for text in texts for line in text.split("\n"))
+        need.append((max(map(len, words)) + _PAD_CHARS) * char)
+        want.append(max((min(longest, _FIT_CHARS) + _PAD_CHARS) * char, need[-1]))
+    spare = across - sum(need)
+    if spare <= 0:  # words longer than the page allows: in proportion
+        widths = [across * n / sum(need) for n in need]
+    else:
+        extra = [w - n for w, n in zip(want, need, strict=True)]
+        total = sum(extra)
+        widths = [
+            n + spare * (e / total if total else 1 / len(need))
+            for n, e in zip(need, extra, strict=True)
+        ]
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = int(width)
+        for cell in column.cells:
+            cell.width = int(width)  # Word reads the cells, LibreOffice the grid
+
+
+def text_area(doc: Any) -> tuple[int, int]:
+    """The width and height (EMU) inside the margins of the document's last section:
+    what a picture may fill."""
+    section = doc.sections[-1]
+    across = section.page_width - section.left_margin - section.right_margin
+    return across, section.page_height - section.top_margin - section.bottom_margin
 
 
 def row_flag(row: Any, flag: str) -> None:

@@ -13,21 +13,24 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from postgres import Cluster, latest_answers, start_cluster
 
+from sectorwb import academy
 from sectorwb import config as swb_config
 from sectorwb.cli import voila_command, voila_env
 from sectorwb.store import Store
@@ -35,6 +38,7 @@ from sectorwb.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
 START_PAGE = "00_start_here.ipynb"
+ENGINES = ["sqlite", "postgresql"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -60,12 +64,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if _session_dir is not None:
         return
     _session_dir = Path(tempfile.mkdtemp(prefix="sectorwb-tests-"))
-    for name in (swb_config.DATA_DIR_ENV, swb_config.DB_ENV, swb_config.ACADEMY_ENV):
+    names = (
+        swb_config.DATA_DIR_ENV,
+        swb_config.DB_ENV,
+        swb_config.DB_URL_ENV,
+        swb_config.ACADEMY_ENV,
+    )
+    for name in names:
         _saved_env[name] = os.environ.get(name)
     os.environ[swb_config.DATA_DIR_ENV] = str(_session_dir / "data")
     # An inherited SECTORWB_DB or SECTORWB_ACADEMY would send every test's answers
     # to the user's file.
     os.environ.pop(swb_config.DB_ENV, None)
+    os.environ.pop(swb_config.DB_URL_ENV, None)
     os.environ.pop(swb_config.ACADEMY_ENV, None)
 
 
@@ -116,12 +127,17 @@ class VoilaServer:
     pid: int
     log_path: Path
     process: subprocess.Popen = field(repr=False)
+    # `voila NOTEBOOK` serves that one notebook at the root, and no other.
+    single: str | None = None
+    db_url: str | None = None  # a PostgreSQL store instead of the file at db_path
 
     def url(self, notebook: str, team: str | None = None, query: str = "") -> str:
         """Page URL; ``team`` is quoted, ``query`` is appended as it is."""
         parts = [f"team={quote(team, safe='')}"] if team is not None else []
         parts += [query] if query else []
         tail = "?" + "&".join(parts) if parts else ""
+        if self.single:
+            return f"{self.base_url}/{tail}"
         return f"{self.base_url}/voila/render/{notebook}{tail}"
 
     def log(self) -> str:
@@ -183,21 +199,9 @@ class VoilaServer:
         return http_get(url, timeout)
 
     def saved_answers(self, team: str, worksheet: str) -> dict[str, Any]:
-        """The current (latest) answer of each question, read straight from SQLite."""
-        if not self.db_path.exists():
-            return {}
-        conn = sqlite3.connect(f"{self.db_path.as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = conn.execute(
-                "SELECT question, value FROM answers WHERE team = ? AND worksheet = ? "
-                "ORDER BY id",
-                (team, worksheet),
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return {}  # no answer saved yet: the table does not exist
-        finally:
-            conn.close()
-        return {question: json.loads(value) for question, value in rows}
+        """The current (latest) answer of each question, read straight from the
+        database (SQLite's file, or PostgreSQL)."""
+        return latest_answers(self.db_url or self.db_path, team, worksheet)
 
     def shutdown_kernels_in(self, html: str) -> None:
         """Shut down the kernel a fetched page started (its id is in the page)."""
@@ -300,17 +304,58 @@ def start_voila(
     log_path: Path,
     port: int | None = None,
     academy: str | None = None,
+    *,
+    plain: tuple[Path, str] | None = None,
+    db_url: str | None = None,
 ) -> VoilaServer:
     """Start ``sectorwb``'s own Voila command and environment on a loopback port and
     wait until it serves (``academy``: as ``sectorwb serve --academy``); fails the
-    test with Voila's log when it does not."""
+    test with Voila's log when it does not. ``plain=(folder, target)``: the installed
+    ``voila TARGET`` run in ``folder`` instead, as a Jupyter user would start it.
+    ``db_url``: the answers in that PostgreSQL store instead of the data directory."""
     port = port or _free_loopback_port()
+    # Every test is one client (127.0.0.1): the per-client cap is for rooms.
+    command = voila_command(WORKBOOKS, port, max_kernels_per_client=0)
+    env, cwd = voila_env(data_dir, academy), ROOT
+    if db_url:
+        env[swb_config.DB_URL_ENV] = db_url
+    if plain:
+        cwd, target = plain
+        command = [str(Path(sys.executable).parent / "voila"), target]
+        command += ["--no-browser", f"--port={port}"]
+        env.pop("JUPYTER_PATH")  # only `sectorwb serve` sets it
+    return launch(
+        command,
+        env,
+        cwd,
+        port,
+        data_dir,
+        log_path,
+        db_path=swb_config.academy_db_path(academy, data_dir) if academy else None,
+        single=plain[1] if plain and plain[1].endswith(".ipynb") else None,
+        db_url=db_url,
+    )
+
+
+def launch(
+    command: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    port: int,
+    data_dir: Path,
+    log_path: Path,
+    *,
+    db_path: Path | None = None,
+    single: str | None = None,
+    db_url: str | None = None,
+) -> VoilaServer:
+    """Run a command that serves the workbooks on ``port`` and wait until it does;
+    fails the test with its log when it does not."""
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            # Every test is one client (127.0.0.1): the per-client cap is for rooms.
-            voila_command(WORKBOOKS, port, max_kernels_per_client=0),
-            env=voila_env(data_dir, academy),
-            cwd=ROOT,
+            command,
+            env=env,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -320,12 +365,12 @@ def start_voila(
     server = VoilaServer(
         base_url=f"http://127.0.0.1:{port}",
         data_dir=data_dir,
-        db_path=swb_config.academy_db_path(academy, data_dir)
-        if academy
-        else data_dir / swb_config.DB_FILENAME,
+        db_path=db_path or data_dir / swb_config.DB_FILENAME,
         pid=process.pid,
         log_path=log_path,
         process=process,
+        single=single,
+        db_url=db_url,
     )
     problem = _wait_until_serving(server)
     if problem:
@@ -341,6 +386,23 @@ def start_voila(
 
 def stop_voila(server: VoilaServer) -> None:
     _stop(server.process, server.kernel_processes())
+
+
+@contextmanager
+def academy_server(
+    folder: Path, name: str, teams: list[str]
+) -> Iterator[tuple[VoilaServer, Any, str]]:
+    """A new Academy on the demo region in ``folder`` (its data directory), served as
+    ``sectorwb serve --academy`` does: (server, the Academy, its trainer key)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(swb_config.DATA_DIR_ENV, str(folder))
+        made, key = academy.create(name, "demo", teams)
+    server = start_voila(folder, folder.parent / "voila.log", academy=made.slug)
+    try:
+        yield server, made, key
+    finally:
+        stop_voila(server)
+        made.store.close()
 
 
 @pytest.fixture(scope="session")
@@ -418,14 +480,19 @@ class Contexts:
             self.server.shutdown_kernel(kernel_id)
 
 
-@pytest.fixture
-def contexts(browser: Any, voila_server: VoilaServer) -> Iterator[Contexts]:
-    """A factory of fresh browser contexts (separate cookies: separate laptops)."""
-    factory = Contexts(browser, voila_server)
+def contexts_on(browser: Any, server: VoilaServer) -> Iterator[Contexts]:
+    """Contexts of one test on ``server``, closed after it (a fixture's body)."""
+    factory = Contexts(browser, server)
     try:
         yield factory
     finally:
         factory.close()
+
+
+@pytest.fixture
+def contexts(browser: Any, voila_server: VoilaServer) -> Iterator[Contexts]:
+    """A factory of fresh browser contexts (separate cookies: separate laptops)."""
+    yield from contexts_on(browser, voila_server)
 
 
 @pytest.fixture
@@ -460,12 +527,36 @@ def wait_saved() -> Callable[..., None]:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    """A fresh answer-database path of one test."""
+    """A fresh answer-database path of one test (SQLite's own behaviour)."""
     return tmp_path / "answers.sqlite3"
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """The session's PostgreSQL cluster on loopback; skips when there is none."""
+    folder = Path(tempfile.mkdtemp(prefix="sectorwb-pg-"))
+    found = start_cluster(folder)
+    if isinstance(found, str):
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(found)
+    try:
+        yield found
+    finally:
+        found.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=ENGINES)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A fresh, empty answer store of one test: an SQLite file, then a PostgreSQL
+    database (its URL), so every test that uses it runs on both engines."""
+    if request.param == "sqlite":
+        return tmp_path / "answers.sqlite3"
+    return request.getfixturevalue("postgres").new_database()
+
+
 @pytest.fixture
-def store(db: Path) -> Iterator[Store]:
-    s = Store(db)
+def store(target: Path | str) -> Iterator[Store]:
+    s = Store(target)
     yield s
     s.close()

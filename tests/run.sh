@@ -38,6 +38,33 @@ if ! command -v soffice >/dev/null || ! command -v localc >/dev/null \
   fi
 fi
 
+# The store, widget and served tests run on SQLite and on a throw-away PostgreSQL
+# cluster (tests/postgres.py); without Debian's postgresql only the SQLite half runs.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
+  && ! command -v initdb >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root_apt postgresql
+  else
+    say "PostgreSQL missing: the PostgreSQL half of the store tests will be skipped"
+    say "  sudo apt-get install -y postgresql"
+  fi
+fi
+
+# Node tools of the tests (package.json pins them): axe-core, loaded into Chromium by
+# the accessibility test, and JupyterHub's proxy for the hub deployment test. Without
+# Node.js and npm those tests are skipped and say why.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  if command -v npm >/dev/null; then
+    npm ci --no-audit --no-fund --loglevel=error
+  elif [ "$(id -u)" -eq 0 ]; then
+    as_root_apt nodejs npm
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    say "npm missing: the JupyterHub test will be skipped"
+    say "  sudo apt-get install -y nodejs npm"
+  fi
+fi
+
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   say "Python 3.11 or newer is needed as python3; found $(python3 --version 2>&1)"
   exit 1
@@ -53,6 +80,9 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install -q -e '.[test]'
+# An editable install gets no data files: link the Voila template where a plain
+# `voila` looks for it (see README, "Other ways to start the same pages").
+.venv/bin/sectorwb develop >/dev/null
 
 lint=()
 for dir in sectorwb tests benchmarks; do

@@ -266,7 +266,12 @@ def test_downloads_hold_the_action_table_and_neutralise_formulas(
     assert row_of(values, 1, "By March 15")[2] == "Dana, workforce board"
     assert row_of(values, 1, "April")[0] == formula  # a text cell: no "'" shows
     answers = [[c.value for c in r] for r in book["Answers"].iter_rows()]
-    assert row_of(answers, 1, "Target Sector:")[2] == "Construction trades"
+    assert answers[0] == ["Section", "Question", "Row", "Column", "Answer"]
+    assert ["Target Sector:", None, None, "Construction trades"] in [
+        r[1:] for r in answers
+    ]
+    # The next steps in long form: a line per typed cell, with its row number.
+    assert [4, "Timeline", "April"] in [r[2:] for r in answers]
 
     name, data = download(page, "Markdown")
     assert name.endswith(".md")
@@ -277,7 +282,8 @@ def test_downloads_hold_the_action_table_and_neutralise_formulas(
 
     name, data = download(page, "All answers (CSV)")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert row_of(rows, 1, "Target Sector:")[2] == "Construction trades"
+    assert row_of(rows, 1, "Target Sector:")[4] == "Construction trades"
+    assert ["4", "Timeline", "April"] in [r[2:] for r in rows]  # a line per cell
 
 
 # -- offline -------------------------------------------------------------------------
@@ -485,8 +491,10 @@ def test_the_save_status_stays_in_view_while_typing_at_the_top(
 def test_a_page_has_a_title_a_main_landmark_and_a_visible_focus(
     page: Any, voila_server: Any, team: str
 ) -> None:
-    open_worksheet(page, voila_server, team)
+    open_worksheet(page, voila_server, None)  # the team picker: no team named yet
     assert page.title() == f"{WORKSHEET.title} · sectorwb"
+    open_worksheet(page, voila_server, team)
+    expect(page).to_have_title(f"{WORKSHEET.title} — {team}")
     assert page.locator("[role=main], main").count() == 1
     assert page.get_by_role("main").get_by_label("Target Sector:").count() == 1
     box = page.get_by_label("Target Sector:")

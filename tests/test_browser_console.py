@@ -13,12 +13,12 @@ from typing import Any
 import docx
 import openpyxl
 import pytest
-from conftest import Contexts, VoilaServer, start_voila, stop_voila
+from conftest import Contexts, VoilaServer, academy_server, contexts_on
 from playwright.sync_api import expect
 from test_browser import SHEET, SHEET_ID, TOTAL, open_page
 from test_browser_exports import _download
 
-from sectorwb import academy, config, console, content, wall
+from sectorwb import console, content, wall
 from sectorwb.teams import TRAINER_NOTEBOOK
 
 pytestmark = [pytest.mark.served, pytest.mark.browser, pytest.mark.slow]
@@ -33,32 +33,21 @@ LIVE_MS = int(console.REFRESH_S * 1000 * 4)
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, str]]:
     folder = tmp_path_factory.mktemp("console") / "data"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(config.DATA_DIR_ENV, str(folder))
-        made, key = academy.create("Room Test 2027", "demo", TEAMS)
-    made.store.save(
-        "Team C",
-        SHEET_ID,
-        {
-            "target_sector": OTHER,
-            "next_steps": [{"Action": "Call =HYPERLINK(1)", "Timeline": "May"}],
-        },
-    )
-    server = start_voila(folder, folder.parent / "voila.log", academy=made.slug)
-    try:
+    with academy_server(folder, "Room Test 2027", TEAMS) as (server, made, key):
+        made.store.save(
+            "Team C",
+            SHEET_ID,
+            {
+                "target_sector": OTHER,
+                "next_steps": [{"Action": "Call =HYPERLINK(1)", "Timeline": "May"}],
+            },
+        )
         yield server, made, key
-    finally:
-        stop_voila(server)
-        made.store.close()
 
 
 @pytest.fixture
 def contexts(browser: Any, served: tuple[VoilaServer, Any, str]) -> Iterator[Contexts]:
-    factory = Contexts(browser, served[0])
-    try:
-        yield factory
-    finally:
-        factory.close()
+    yield from contexts_on(browser, served[0])
 
 
 def _console(server: VoilaServer, query: str = "") -> str:
@@ -185,7 +174,7 @@ def test_collected_files_download_and_open(
     book = openpyxl.load_workbook(
         io.BytesIO(_download(trainer, "Next steps and every answer", ".xlsx"))
     )
-    sheet = book[next(n for n in book.sheetnames if n.startswith("Preparing"))]
+    sheet = book["Preparing to Launch Next steps"]  # a sheet per table
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     assert rows[0][0] == "Team"
     teams_with_rows = {r[0] for r in rows[1:] if any(r[1:])}

@@ -68,7 +68,7 @@ def test_a_pasted_vertical_tab_downloads_as_excel_and_team_packet(
     expect(page.locator(".sectorwb-worksheets")).to_be_visible(timeout=LOAD_MS)
     doc = docx.Document(io.BytesIO(_download(page, "Team packet (Word)", ".docx")))
     assert AS_XML in [p.text for p in doc.paragraphs]
-    every = _cells(_download(page, "Action tables (Excel)", ".xlsx"))
+    every = _cells(_download(page, "Tables and answers (Excel)", ".xlsx"))
     assert AS_XML in every
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from sectorwb import offers, regions
+from sectorwb import content, offers, regions
+from sectorwb.rows import cell_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.served]
 
@@ -45,7 +46,8 @@ def test_typing_in_an_organisation_cell_offers_the_regions_organisations(
     roster = page.locator(".sectorwb-field").filter(
         has_text="Who is on our regional support team?"
     )
-    cell = roster.get_by_label("Organization, row 1", exact=True)
+    question = next(q for q in content.get(SHEET).questions() if q.id == "roster")
+    cell = roster.get_by_label(cell_name(question, "Organization", 0), exact=True)
     expect(cell).to_be_editable(timeout=LOAD_MS)
     cell.press_sequentially("Birch")
     _offered(page, cell, option)

@@ -9,16 +9,24 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from sectorwb import content
+from sectorwb.rows import cell_name
+
 pytestmark = [pytest.mark.browser, pytest.mark.served, pytest.mark.slow]
 
 LOAD_MS = 60_000
 MAP = "Our employer journey map"
+JOURNEY = next(
+    q
+    for q in content.get("many_tables_knocks").questions()
+    if q.id == "employer_journey"
+)
 
 
 def _fill_step(table: Any, row: int, program: str, stage: str, step: str) -> None:
-    table.get_by_label(f"Program, row {row}", exact=True).fill(program)
-    table.get_by_label(f"Stage, row {row}", exact=True).fill(stage)
-    table.get_by_label(f"Step, row {row}", exact=True).fill(step)
+    for column, text in (("Program", program), ("Stage", stage), ("Step", step)):
+        name = cell_name(JOURNEY, column, row - 1)
+        table.get_by_label(name, exact=True).fill(text)
 
 
 def test_adding_steps_changes_the_map_and_the_picture_downloads(
@@ -34,7 +42,9 @@ def test_adding_steps_changes_the_map_and_the_picture_downloads(
     )
 
     _fill_step(table, 1, "Youth program", "Point of engagement", "Intake interview")
-    table.get_by_label("Strong or weak, row 1", exact=True).select_option("Weak")
+    table.get_by_label(
+        cell_name(JOURNEY, "Strong or weak", 0), exact=True
+    ).select_option("Weak")
     expect(picture).to_contain_text("Youth program", timeout=LOAD_MS)
     expect(picture).not_to_contain_text("No steps yet")
 

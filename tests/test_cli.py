@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sectorwb import cli, config, content, kernels
+from sectorwb import cli, config, content, kernels, workbooks
 from sectorwb.store import Store
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -248,7 +248,89 @@ def test_serve_runs_voila_with_the_data_dir(
     assert f"http://127.0.0.1:{port}/voila/render/00_start_here.ipynb" in out
 
 
+def test_serve_behind_jupyterhub_gets_its_prefix_and_trusts_only_the_proxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(cli.serving, "run", lambda cmd, env: calls.append(cmd) or 0)
+    workbooks = tmp_path / "wb"
+    cli.write_notebooks(workbooks)
+    argv = ["serve", "--workbooks", str(workbooks), "--port", "0"]
+    assert cli.main([*argv, "--base-url", "services/sectorwb-x", "--behind-proxy"]) == 0
+    assert "--Voila.base_url=/services/sectorwb-x/" in calls[-1]
+    assert "--SectorwbVoila.behind_proxy=loopback" in calls[-1]
+    assert "/services/sectorwb-x/voila/render/00_start_here.ipynb" in (
+        capsys.readouterr().out
+    )
+    assert cli.main([*argv, "--behind-proxy", "10.42.0.0/16"]) == 0
+    assert "--SectorwbVoila.behind_proxy=10.42.0.0/16" in calls[-1]
+    assert cli.main(argv) == 0
+    assert calls[-1][-1] == "--SectorwbVoila.behind_proxy="  # believes no header
+    for bad, said in [
+        (["--base-url", "/a b/"], "is not a URL path prefix"),
+        (["--base-url", "/../x/"], "is not a URL path prefix"),
+        (["--behind-proxy", "everyone"], "is not a network"),
+    ]:
+        with pytest.raises(SystemExit) as info:
+            cli.main([*argv, *bad])
+        assert info.value.code == 2
+        assert said in capsys.readouterr().err
+
+
 def test_unknown_command_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_written_folder_carries_the_voila_template_and_config(tmp_path: Path) -> None:
+    written = workbooks.write_notebooks(tmp_path / "nb")
+    for path in written:
+        nb = nbformat.read(path, as_version=4)
+        # A plain `voila` started anywhere, and JupyterLab's preview, use it too.
+        assert nb.metadata["voila"] == {"template": "sectorwb"}, path.name
+    copied = tmp_path / "nb" / "voila.json"
+    assert copied.read_bytes() == workbooks.VOILA_CONFIG.read_bytes()
+    assert not copied.is_symlink()  # a folder outside the checkout stands alone
+
+
+def _serve_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(cli.serving, "run", lambda cmd, env: calls.append(cmd) or 0)
+    monkeypatch.setattr(cli.serving, "port_problem", lambda host, port: None)
+    return calls
+
+
+def test_serve_from_any_folder_writes_the_notebooks_into_the_data_dir(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    calls = _serve_calls(monkeypatch)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    data = tmp_path / "answers"
+    stale = data / "workbooks" / "00_start_here.ipynb"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}", encoding="utf-8")  # an older version's
+    assert cli.main(["serve", "--data-dir", str(data)]) == 0
+    ((cmd,),) = [calls]
+    folder = data.resolve() / "workbooks"
+    assert str(folder) in cmd
+    assert (folder / "00_start_here.ipynb").read_bytes() == (
+        WORKBOOKS / "00_start_here.ipynb"
+    ).read_bytes()
+    assert (folder / "voila.json").is_file()
+    assert f"serving the notebooks in {folder}" in capsys.readouterr().out
+    assert list(elsewhere.iterdir()) == []  # nothing written where it was started
+
+
+def test_serve_in_the_checkout_serves_its_workbooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _serve_calls(monkeypatch)
+    monkeypatch.chdir(PROJECT)
+    assert cli.main(["serve", "--data-dir", str(tmp_path / "answers")]) == 0
+    assert str(WORKBOOKS) in calls[0]
+    assert not (tmp_path / "answers" / "workbooks").exists()

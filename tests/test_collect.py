@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -16,7 +17,7 @@ import docx
 import openpyxl
 import pytest
 
-from sectorwb import academy, collect, config, content, wordfile
+from sectorwb import academy, collect, config, content, export, wordfile
 from sectorwb.store import Store
 
 METRO = "Metro Health"
@@ -93,48 +94,63 @@ def test_file_names_and_types(made: academy.Academy) -> None:
     ]
 
 
-def test_xlsx_has_every_teams_typed_next_steps_and_the_long_form(
+def test_xlsx_has_every_teams_typed_table_rows_and_the_long_form(
     made: academy.Academy,
 ) -> None:
     book = openpyxl.load_workbook(io.BytesIO(_downloads(made)["xlsx"].build()))
     sheets = content.worksheets()
-    assert len(book.sheetnames) == len(sheets) + 1
+    every_table = [t for ws in sheets for t in export.tables(ws)]
+    assert len(book.sheetnames) == len(every_table) + 1
     assert book.sheetnames[-1] == "All answers"
-    launch = book.worksheets[[ws.id for ws in sheets].index(LAUNCH)]
-    rows = list(launch.iter_rows(values_only=True))
+    rows = list(book["Preparing to Launch Next steps"].iter_rows(values_only=True))
     preset = content.get(LAUNCH).action_table.preset
     assert rows == [
         ("Team", "Action", "Timeline", "Who's Committed?"),
         (METRO, preset[0], "June", None),  # a preset action the team gave a time
         (EQUIPE, "Visit employers", None, None),
     ]  # untouched preset rows (the form, not the teams' work) are left out
+    roster = list(book["Step 1 Roster"].iter_rows(values_only=True))
+    assert roster == [
+        ("Team", "Organization", "Sector of the system", "Representative", "Role"),
+        (METRO, "Front Range College", "Education", "Ana", "Chair"),
+        (EQUIPE, "Collège Nord", "Education", "Zoé", "Chair"),
+    ]
     every = list(book["All answers"].iter_rows(values_only=True))
-    assert every[0] == (
+    assert every[0] == tuple(collect.LONG_COLUMNS)
+    assert collect.LONG_COLUMNS == [
         "Team",
         "Worksheet",
         "Section",
         "Question",
+        "Row",
+        "Column",
         "Answer",
         "Saved at (UTC)",
-    )
-    by_team = {(r[0], r[3]): r for r in every[1:]}
-    target = by_team[(METRO, "Target Sector:")]
-    assert target[4] == FORMULA  # a text cell: shown as typed, never run
+    ]
+    by_team = {(r[0], r[3], r[4], r[5]): r for r in every[1:]}
+    target = by_team[(METRO, "Target Sector:", None, None)]
+    assert target[6] == FORMULA  # a text cell: shown as typed, never run
     stored = made.store.history(METRO, LAUNCH, "target_sector")[-1][0]
-    assert target[5] == datetime.fromisoformat(stored).astimezone(UTC).strftime(
+    assert target[7] == datetime.fromisoformat(stored).astimezone(UTC).strftime(
         "%Y-%m-%d %H:%M:%S"
     )
-    assert by_team[(EQUIPE, "Target Sector:")][4] == "Soins\nde santé"
-    roster = by_team[(EQUIPE, "Who is on our regional support team?")][4]
-    assert "Organization: Collège Nord" in roster and "Representative: Zoé" in roster
-    steps = by_team[(EQUIPE, "Next Steps")]
-    assert steps[1] == content.get(LAUNCH).title
-    assert steps[4] == "Action: Visit employers"
+    assert by_team[(EQUIPE, "Target Sector:", None, None)][6] == "Soins\nde santé"
+    question = "Who is on our regional support team?"
+    cells = [r[4:7] for r in every if r[:1] == (EQUIPE,) and r[3] == question]
+    assert cells == [
+        (1, "Organization", "Collège Nord"),
+        (1, "Sector of the system", "Education"),
+        (1, "Representative", "Zoé"),
+        (1, "Role", "Chair"),
+    ]  # a line per typed cell, with its row and column
+    steps = [r for r in every if r[:1] == (EQUIPE,) and r[3] == "Next Steps"]
+    assert [s[1] for s in steps] == [content.get(LAUNCH).title]
+    assert steps[0][4:7] == (4, "Action", "Visit employers")  # the page's row 4
     assert [r[0] for r in every[1:]] == sorted(
         (r[0] for r in every[1:]), key=[METRO, EQUIPE].index
     )  # teams in the Academy's order, first added first
     assert all(r[0] != GONE for r in every)
-    assert all(r[4] for r in every[1:])  # answered questions only
+    assert all(r[6] for r in every[1:])  # answered questions only
 
 
 def test_csv_is_the_long_form_with_a_bom_and_neutralised_formulas(
@@ -144,7 +160,7 @@ def test_csv_is_the_long_form_with_a_bom_and_neutralised_formulas(
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == collect.LONG_COLUMNS
-    answers = {(r[0], r[3]): r[4] for r in rows[1:]}
+    answers = {(r[0], r[3]): r[6] for r in rows[1:]}
     assert answers[(METRO, "Target Sector:")] == "'" + FORMULA
     assert answers[(EQUIPE, "Target Sector:")] == PASTED  # text files keep it as typed
     assert (EQUIPE, "Who is on our regional support team?") in answers
@@ -169,16 +185,17 @@ def test_zip_has_a_folder_per_team_with_its_packet(made: academy.Academy) -> Non
     )
     text = "\n".join(p.text for p in metro.paragraphs)
     assert f"Team packet: {METRO}" in text and FORMULA in text
-    assert "Organization: Front Range College" in text  # the roster table's row
     cells = {c.text for t in metro.tables for row in t.rows for c in row.cells}
-    assert "June" in cells  # the action table's row
+    assert {"Front Range College", "June"} <= cells  # the roster's and next steps'
+
     folder = "equipe-sante-nord/team-packet-equipe-sante-nord"
     equipe = docx.Document(io.BytesIO(archive.read(f"{folder}.docx")))
     assert "Soins\nde santé" in "\n".join(p.text for p in equipe.paragraphs)
     assert "Visit employers" in archive.read(f"{folder}.md").decode()
     book = openpyxl.load_workbook(io.BytesIO(archive.read(f"{folder}.xlsx")))
-    answers = [r[-1] or "" for r in book["All answers"].iter_rows(values_only=True)]
-    assert any("Representative: Zoé" in a for a in answers)
+    answers = [r[-1] for r in book["All answers"].iter_rows(values_only=True)]
+    assert "On the sheet “Step 1 Roster”." in answers
+    assert ("Zoé", "Chair") in {r[-2:] for r in book["Step 1 Roster"].values}
 
 
 def test_zip_keeps_teams_whose_slugs_collide_apart(tmp_path: Path) -> None:
@@ -288,8 +305,16 @@ def test_collected_xlsx_renders_in_libreoffice_calc(
     xlsx.write_bytes(_downloads(made)["xlsx"].build())
     [pdf] = wordfile.to_pdf([xlsx], tmp_path)
     text = subprocess.run(
-        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "Visit employers" in text and EQUIPE in text and "Front Range" in text
+    # The roster's sheet: a row per team with the table's own columns.
+    assert re.search(
+        r"Team\s+Organization\s+Sector of the system\s+Representative", text
+    )
+    assert re.search(r"Équipe Santé Nord\s+Collège Nord\s+Education\s+Zoé", text)
     assert "HYPERLINK" in text  # shown as typed: a formula would show "click"
     assert "click" not in text.replace('"click"', "")

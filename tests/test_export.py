@@ -240,10 +240,53 @@ def test_answer_text_per_kind(
 def test_answer_rows_cover_every_question_in_order(all_kinds: Worksheet) -> None:
     rows = export.answer_rows(all_kinds, {"pick": "Blue"})
     questions = [q for s in all_kinds.sections for q in s.questions]
-    assert [r[1] for r in rows] == [q.text for q in questions]
+    actions = all_kinds.action_table.title
+    assert [r[1] for r in rows] == [q.text for q in questions] + [actions]
     assert rows[0][0] == all_kinds.sections[0].title
-    assert rows[-1][0] == all_kinds.sections[-1].title
-    assert [r[2] for r in rows if r[2]] == ["Blue"]
+    assert rows[-1][0] == actions
+    assert all(len(r) == len(export.ANSWER_COLUMNS) for r in rows)
+    assert [r[-1] for r in rows if r[-1]] == ["Blue"]
+
+
+def test_a_table_answer_is_a_line_per_typed_cell(all_kinds: Worksheet) -> None:
+    grid = [
+        {"Role": "Chair", "Person": "Ana; Bo: both"},  # the preset row, typed in
+        {"Role": "", "Person": ""},
+        {"Role": "Host", "Person": "=1+1"},
+    ]
+    rows = export.answer_rows(all_kinds, {"grid": grid})
+    lines = [r[2:] for r in rows if r[1] == "Who does what?"]
+    # Row numbers are the page's (the blank second row is skipped), and a "; " or
+    # ": " in a value stays inside its own cell.
+    assert lines == [
+        [1, "Role", "Chair"],
+        [1, "Person", "Ana; Bo: both"],
+        [3, "Role", "Host"],
+        [3, "Person", "=1+1"],
+    ]
+    # A table holding only the manual's preset rows has one empty line, as any
+    # unanswered question.
+    untouched = export.answer_rows(all_kinds, {"grid": [{"Role": "Chair"}]})
+    assert [r[2:] for r in untouched if r[1] == "Who does what?"] == [["", "", ""]]
+    csv_rows = _read_csv(export.to_csv(export.ANSWER_COLUMNS, rows))
+    assert csv_rows[0] == ["Section", "Question", "Row", "Column", "Answer"]
+    assert ["3", "Person", "'=1+1"] in [r[2:] for r in csv_rows]
+
+
+def test_xlsx_has_a_sheet_per_table_with_its_own_columns(all_kinds: Worksheet) -> None:
+    grid = [{"Role": "Chair", "Person": "Ana"}, {"Role": "Host", "Person": "=1+1"}]
+    data = export.DOWNLOADS[2].build(all_kinds, "Alpha", {"grid": grid})
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Grid", "Next steps", "Answers"]
+    rows = list(book["Grid"].iter_rows(values_only=True))
+    assert rows == [("Role", "Person"), ("Chair", "Ana"), ("Host", "=1+1")]
+    assert book["Grid"]["B3"].data_type == "s"  # text as typed, never a formula
+    every = list(book["Answers"].iter_rows(values_only=True))
+    assert every[0] == tuple(export.ANSWER_COLUMNS)
+    assert ("Who does what?", 2, "Person", "=1+1") in [r[1:] for r in every]
+    # The row number is a number (sorting puts row 10 after row 9), the rest text.
+    cells = [c for r in book["Answers"].iter_rows(min_row=2) for c in r if c.value]
+    assert {c.column_letter for c in cells if c.data_type == "n"} == {"C"}
 
 
 # -- downloads --------------------------------------------------------------------------
@@ -265,7 +308,12 @@ def test_every_download_builds_bytes_and_a_safe_filename(
     assert not name.startswith(".")
     if spec.suffix.endswith(".xlsx"):
         book = load_workbook(io.BytesIO(data))
-        assert book.sheetnames == ["Next steps", "Answers"]
+        assert book.sheetnames == [
+            "Business chairs",
+            "Invitees",
+            "Next steps",
+            "Answers",
+        ]
         answers_sheet = book["Answers"]
         values = [c.value for row in answers_sheet.iter_rows() for c in row]
         assert FORMULA in values
@@ -345,7 +393,8 @@ def test_every_download_holds_pasted_control_characters(
         cells = [
             c for s in book.worksheets for r in s.iter_rows(values_only=True) for c in r
         ]
-        assert cells.count(AS_XML) == 2  # the answer and the table's cell
+        # The answer, and the table's cell in its sheet and in the long form.
+        assert cells.count(AS_XML) == 3
     elif spec.suffix.endswith(".csv"):
         assert PASTED in [c for row in _read_csv(data) for c in row]
     else:

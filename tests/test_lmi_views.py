@@ -1,10 +1,12 @@
 """Step 2's precomputed views: ``region new`` writes them from real BLS files, a page
-reads the same numbers and charts it would compute, an older region or a changed file
-gets them rebuilt, and a page's process never loads the QCEW or chart libraries."""
+reads the same levels, numbers, titles and charts it would compute, an older region or
+a changed file gets them rebuilt, the shipped demo's go to the cache, and a page's
+process never loads the QCEW or chart libraries."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +20,17 @@ from sectorwb.figures import figure_html
 from sectorwb.lmi import charts, views
 from sectorwb.lmi.metrics import Region, county_breakdown, region_metrics
 from sectorwb.lmi.qcew import load_qcew
+from sectorwb.lmi.titles import read_industry_titles
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "qcew"
 DE = SHARED / "qcew_2017_annual_singlefile_DE_10xxx_all_rows.csv"
 COUNTIES = "10001,10003,10005"
+CHARTS = [
+    "Sector bubble chart",
+    "Top sectors by jobs",
+    "Pay compared with average",
+    "Jobs by county",
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,29 +56,43 @@ def test_region_new_writes_every_view_with_the_numbers_and_charts_of_the_data(en
     body = json.loads((env / views.VIEWS_NAME).read_text())
     assert sorted(body["views"]) == sorted(views.all_keys())
     folder = regions.load_region("delaware")
+    assert views.levels(folder, "sector", "private") == ["sector", "3", "4"]
     data = load_qcew([DE])
     region = Region(folder.areas, state="10000", name=folder.config.name)
+    # BLS's titles beside the sample name the 4-digit industries
+    titles = read_industry_titles(SHARED / "industry_titles.csv")
     for level, ownership in (("sector", "private"), ("4", "all")):
         view = views.region_view(folder, level, ownership)
-        live = region_metrics(data, region, level=level, ownership=ownership)
+        live = region_metrics(
+            data, region, level=level, ownership=ownership, titles=titles
+        )
         pd.testing.assert_frame_equal(view.table, live)
         assert view.table.attrs == live.attrs
         counties = county_breakdown(
-            data, region, level=level, ownership=ownership, area_titles={}
+            data,
+            region,
+            level=level,
+            ownership=ownership,
+            titles=titles,
+            area_titles={},
         )
-        labels = [label for label, _ in view.charts]
-        assert labels == [
-            "Sector bubble chart",
-            "Top sectors by jobs",
-            "Pay compared with average",
-            "Jobs by county",
+        pay = charts.pay_chart(live, n=None if level == "sector" else 20)
+        drawn = [
+            charts.bubble_chart(live),
+            charts.top_sectors_chart(live),
+            pay,
+            charts.county_chart(counties),
         ]
-        assert view.charts[1][1] == figure_html(
-            charts.top_sectors_chart(live), "Top sectors by jobs"
-        )
-        assert view.charts[3][1] == figure_html(
-            charts.county_chart(counties), "Jobs by county"
-        )
+        assert [label for label, _ in view.charts] == CHARTS
+        for (label, figure), chart in zip(view.charts, drawn, strict=True):
+            assert _ids(figure) == _ids(figure_html(chart, label)), label
+    assert "Employment services" in set(view.table["industry_title"])
+
+
+def _ids(svg: str) -> str:
+    """vl-convert numbers gradients per process (one view's charts are drawn in one
+    process, so their ids stay distinct on a page)."""
+    return re.sub(r"gradient_\d+", "gradient_N", svg)
 
 
 def test_an_older_region_without_views_gets_them_and_a_changed_file_is_redone(
@@ -102,6 +125,19 @@ def test_an_older_region_without_views_gets_them_and_a_changed_file_is_redone(
     changed = views.region_view(folder, "sector", "private")
     assert "23" in set(view.table["industry_code"])
     assert "23" not in set(changed.table["industry_code"])
+
+
+def test_the_shipped_demo_offers_its_levels_from_views_in_the_cache(env, tmp_path):
+    shipped = regions.shipped_dir()
+    demo = regions.load_file(shipped / "demo" / "region.yaml")
+    # A level the demo's files lack: the view built is the first level they have.
+    assert views.levels(demo, "4", "private") == ["sector", "3"]
+    assert not (shipped / "demo" / views.VIEWS_NAME).exists()  # never written
+    (cached,) = (tmp_path / "data" / "cache").glob("views-demo-*.json")
+    assert list(json.loads(cached.read_text())["views"]) == ["sector/private"]
+    with pytest.raises(DataFileError, match="does not offer them"):
+        views.region_view(demo, "4", "private")
+    assert len(views.region_view(demo, "3", "all").charts) == 4
 
 
 def test_views_that_cannot_be_written_beside_the_region_go_to_the_cache(env, tmp_path):
@@ -142,8 +178,7 @@ def test_a_page_process_does_not_load_qcew_or_chart_libraries(env):
         "form = widgets.WorksheetForm(content.get('step2_scope'))\n"
         "ex = form.explorers[0]\n"
         "ex.use_region('delaware')\n"
-        "ex.level.value = '4-digit NAICS'\n"
-        "ex.refresh()\n"
+        "ex.level.value = '4'\n"
         "svgs = sum('<svg' in c.value for c in ex.results.children\n"
         "           if hasattr(c, 'value'))\n"
         "heavy = ['altair', 'vl_convert', 'jsonschema', 'pyarrow.csv',\n"

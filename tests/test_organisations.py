@@ -20,12 +20,14 @@ from pydantic import ValidationError
 from sectorwb import (
     academy,
     app,
+    backup,
     config,
     content,
     offers,
     organisations,
     regions,
     store,
+    store_sqlite,
     widgets,
 )
 from sectorwb.cli import main
@@ -204,7 +206,7 @@ def test_academy_new_keeps_its_own_list_in_its_database(
     assert made.organisations() == [("Spring College", "college"), ("Acme", None)]
     # A backup carries the list (it is in the answer database).
     copy_path = tmp_path / "backup.sqlite3"
-    made.store.backup(copy_path)
+    backup.backup(made.store, copy_path)
     assert store.Store(copy_path).organisations() == made.organisations()
 
 
@@ -218,12 +220,45 @@ def test_academy_new_with_a_bad_organisations_file_creates_nothing(
     assert not (config.data_dir() / config.ACADEMIES_DIR).exists()
 
 
+def test_academy_organisations_shows_replaces_and_clears_the_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _academy_new(tmp_path, None) == 0
+    capsys.readouterr()
+    assert main(["academy", "organisations", "spring-2027"]) == 0
+    assert "offer the organisations of the region demo" in capsys.readouterr().out
+
+    new_list = _csv(tmp_path, "name,kind\nSpring College,college\n")
+    assert main(["academy", "organisations", "spring-2027", str(new_list)]) == 0
+    assert "1 local organisations of its own" in capsys.readouterr().out
+    assert academy.load("spring-2027").organisations() == [
+        ("Spring College", "college")
+    ]
+    assert main(["academy", "organisations", "spring-2027"]) == 0
+    assert "Spring College  (college)" in capsys.readouterr().out
+
+    # A bad file changes nothing; FILE and --clear together are refused.
+    bad = _csv(tmp_path, "name,kind\nAcme,firm\n")
+    assert main(["academy", "organisations", "spring-2027", str(bad)]) == 2
+    assert "line 2: kind: kind 'firm'" in capsys.readouterr().err
+    both = ["academy", "organisations", "spring-2027", str(new_list), "--clear"]
+    assert main(both) == 2
+    assert "not both" in capsys.readouterr().err
+    assert academy.load("spring-2027").organisations() == [
+        ("Spring College", "college")
+    ]
+
+    assert main(["academy", "organisations", "spring-2027", "--clear"]) == 0
+    assert "its region's (demo) organisations" in capsys.readouterr().out
+    assert academy.load("spring-2027").organisations() == []
+
+
 # -- an older database ----------------------------------------------------------------
 def _version_1_file(path: Path) -> None:
     """An answer database as the Academy release wrote it (schema version 1)."""
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript(store._SCHEMA)
-    for statement in store._MIGRATIONS[0]:
+    conn.executescript(store_sqlite._SCHEMA)
+    for statement in store_sqlite._MIGRATIONS[0]:
         conn.execute(statement)
     conn.execute(
         "INSERT INTO academy VALUES ('old', 'Old', 'demo', 'http://x', 't', 's', 'h')"
@@ -255,11 +290,17 @@ def test_a_version_1_database_gains_the_list_and_keeps_everything(
         assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
 
 
-def test_a_version_1_database_read_only_offers_no_list(tmp_path: Path) -> None:
+def test_a_version_1_database_read_only_offers_no_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "answers.sqlite3"
     _version_1_file(db)
+
+    def refuse(path: Path) -> sqlite3.Connection:  # as in a read-only data folder
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store_sqlite, "open_read_write", refuse)
     opened = store.Store(db)
-    opened._conn = opened._open_uri("mode=ro")  # as a read-only data folder opens it
     assert opened.organisations() == []
     assert opened.academy().name == "Old"
 
@@ -293,20 +334,20 @@ def test_a_pages_read_is_cached_until_the_region_file_changes(
 
 
 def test_a_page_offers_the_academys_list_else_its_regions(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    plain = store.Store(config.db_path())
-    assert app._organisations(plain, None) == []
-    assert app._organisations(plain, "demo") == DEMO
-    assert app._organisations(plain, "no-such-region") == []
+    def visit(region: str | None, served: academy.Academy | None = None) -> app._Visit:
+        return app._Visit("A", "team=A", region, served)
+
+    assert app._organisations(visit(None)) == []
+    assert app._organisations(visit("demo")) == DEMO
+    assert app._organisations(visit("no-such-region")) == []
     assert "organisations of region 'no-such-region'" in capsys.readouterr().err
 
     own, _key = academy.create("Own List", "demo", ["A"], None, [("Acme", None)])
     bare, _key = academy.create("No List", "demo", ["A"])
-    monkeypatch.setenv(config.ACADEMY_ENV, own.slug)
-    assert app._organisations(store.Store(config.db_path()), "demo") == [("Acme", None)]
-    monkeypatch.setenv(config.ACADEMY_ENV, bare.slug)
-    assert app._organisations(store.Store(config.db_path()), "demo") == DEMO
+    assert app._organisations(visit("demo", own)) == [("Acme", None)]
+    assert app._organisations(visit("demo", bare)) == DEMO
 
 
 # -- the offers -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from sectorwb import content, export, figures, packet, pictures, widgets
 from sectorwb.figures import png_size
+from sectorwb.rows import cell_name
 from sectorwb.schema import PICTURE_COLUMNS, Table, Worksheet
 from sectorwb.store import Store
 
@@ -337,7 +338,7 @@ def test_roster_partners_are_offered_in_the_connections_table_as_typed() -> None
         dict.fromkeys(PICTURE_COLUMNS["connections"], ""),
     ]
     added = [w for w in _descendants(connections) if isinstance(w, W.Combobox)][-1]
-    assert added.description == "Organization, row 9"
+    assert added.description == cell_name(connections.question, "Organization", 8)
     assert added.options == ("Chamber", "Workforce center")
     added.value = "Someone new"  # typing freely still works
     assert connections.value[-1]["Organization"] == "Someone new"

@@ -10,7 +10,7 @@ import yaml
 
 from sectorwb import cli, regions
 from sectorwb.errors import DataFileError
-from sectorwb.lmi import demo, views
+from sectorwb.lmi import demo
 from sectorwb.lmi.metrics import Region, region_metrics
 from sectorwb.lmi.qcew import load_qcew
 
@@ -19,8 +19,6 @@ SHARED = REPO.parent / "shared" / "data" / "qcew"
 DE = SHARED / "qcew_2017_annual_singlefile_DE_10xxx_all_rows.csv"
 OH = SHARED / "qcew_2020_annual_area_slice_OH_39049.csv"
 DEMO = REPO / "data" / "regions" / "demo"
-# What the generator writes: a served demo also has its explorer views (git-ignored).
-DEMO_FILES = sorted(p for p in DEMO.iterdir() if p.name != views.VIEWS_NAME)
 
 
 @pytest.fixture
@@ -31,9 +29,49 @@ def regions_dir(tmp_path, monkeypatch):
     return folder
 
 
-def test_default_regions_dir_is_the_repos(monkeypatch):
+def test_default_regions_dir_is_in_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv(regions.REGIONS_DIR_ENV, raising=False)
-    assert regions.regions_dir() == REPO / "data" / "regions"
+    monkeypatch.setenv("SECTORWB_DATA_DIR", str(tmp_path / "data"))
+    assert regions.regions_dir() == tmp_path / "data" / "regions"
+
+
+def test_region_new_from_another_folder_writes_into_the_data_dir(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.delenv(regions.REGIONS_DIR_ENV, raising=False)
+    monkeypatch.setenv("SECTORWB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in (REPO / "data" / "regions").iterdir())
+    argv = ["region", "new", "kent", "--qcew", str(DE), "--counties", "10001"]
+    assert cli.main(argv) == 0
+    path = tmp_path / "data" / "regions" / "kent" / "region.yaml"
+    assert str(path) in capsys.readouterr().out
+    assert regions.load_region("kent").path == path
+    # Never the install location (here: the checkout's data/regions).
+    assert sorted(p.name for p in (REPO / "data" / "regions").iterdir()) == before
+    assert cli.main(["region", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "ok  kent:" in listed and "ok  demo:" in listed
+
+
+def test_the_shipped_demo_is_found_beside_the_regions_folder(regions_dir):
+    assert regions.load_region("demo").folder == regions.shipped_dir() / "demo"
+    assert regions.load_region("demo").qcew_paths()  # its files are there too
+    assert set(regions.scan()) == {"demo"}
+    own = regions_dir / "demo" / "region.yaml"
+    own.parent.mkdir(parents=True)
+    own.write_text((DEMO / "region.yaml").read_text(encoding="utf-8"))
+    # One of the trainer's own of that name wins (made by hand: `region new` refuses).
+    assert regions.load_region("demo").path == own
+    assert regions.scan()["demo"].path == own
+
+
+def test_region_new_refuses_the_name_of_a_shipped_region(regions_dir, capsys):
+    argv = ["region", "new", "demo", "--qcew", str(DE), "--counties", "10001"]
+    assert cli.main(argv) != 0
+    err = capsys.readouterr().err
+    assert "comes with sectorwb" in err and "Pick another name" in err
+    assert not (regions_dir / "demo").exists()
 
 
 def test_region_new_then_list(regions_dir, capsys):
@@ -138,7 +176,7 @@ def test_list_reports_broken_regions(regions_dir, capsys):
     (regions_dir / "broken" / "region.yaml").write_text("name: [unclosed\n")
     assert cli.main(["region", "list"]) == 1
     assert "BAD broken" in capsys.readouterr().out
-    assert regions.list_regions() == []
+    assert [r.slug for r in regions.list_regions()] == ["demo"]  # the shipped one
 
 
 def test_missing_qcew_file_is_named(regions_dir):
@@ -152,13 +190,13 @@ def test_missing_qcew_file_is_named(regions_dir):
 
 def test_demo_regenerates_byte_identical(tmp_path):
     written = demo.generate(tmp_path)
-    assert sorted(p.name for p in written) == [p.name for p in DEMO_FILES]
+    assert sorted(p.name for p in written) == sorted(p.name for p in DEMO.iterdir())
     for path in written:
         assert path.read_bytes() == (DEMO / path.name).read_bytes(), path.name
 
 
 def test_demo_is_labelled_illustrative_and_small():
-    files = DEMO_FILES
+    files = sorted(DEMO.iterdir())
     assert sum(p.stat().st_size for p in files) < 1_000_000
     for path in files:
         if path.suffix == ".csv":

@@ -19,11 +19,11 @@ from sectorwb.store import Store
 COLUMNS = ["Action", "Stage", "Status", "Who"]
 
 
-def _table(**extra: Any) -> Table:
+def _table(text: str = "Next steps", **extra: Any) -> Table:
     return Table(
         kind="table",
         id="steps",
-        text="Next steps",
+        text=text,
         columns=COLUMNS,
         preset=["1. Call the chair", "2. Book the room"],
         blank_rows=2,
@@ -80,7 +80,7 @@ def test_add_a_row_builds_one_rows_widgets_and_keeps_the_others(field) -> None:
     assert after[: len(before_cells)] == before_cells  # the same widgets, not rebuilt
     assert all(c.comm is not None for c in after)
     assert [c.description for c in after[-len(COLUMNS) :]] == [
-        f"{c}, row 5" for c in COLUMNS
+        f"{c}, row 5: Next steps" for c in COLUMNS
     ]
     assert field.value[-1] == dict.fromkeys(COLUMNS, "")
 
@@ -95,7 +95,7 @@ def test_two_hundred_added_rows_keep_the_widget_count_flat(field) -> None:
     # The page with the new row is shown: rows 201-204, the rest closed.
     assert _pager_text(field).endswith("Rows 201–204 of 204</span>")
     assert len(_row_boxes(field)) == 4
-    assert _cells(field)[-1].description == "Who, row 204"
+    assert _cells(field)[-1].description == "Who, row 204: Next steps"
     assert all(c.comm is None for c in first_page if c not in _cells(field))
     # What is left is one page at most, plus the pager (built once).
     assert len(_instances) <= start + PAGE_ROWS * (len(COLUMNS) + 2) + 4
@@ -138,7 +138,7 @@ def test_a_thousand_rows_show_one_page_and_value_keeps_them_all(field) -> None:
     assert len(_row_boxes(field)) == PAGE_ROWS
     assert len(_instances) <= before + PAGE_ROWS * (len(COLUMNS) + 2) + 4
     assert _pager_text(field).endswith("Rows 1–50 of 1,000</span>")
-    assert _cells(field)[0].description == "Action, row 1"
+    assert _cells(field)[0].description == "Action, row 1: Next steps"
 
 
 def test_not_a_list_of_rows_reads_as_an_empty_table(field) -> None:
@@ -162,13 +162,15 @@ def test_next_and_previous_rows_page_through_and_edit_the_right_row(field) -> No
     assert _pager_text(field).endswith("Rows 51–100 of 120</span>")
     cells = _cells(field)
     assert cells == widgets_before  # the page's widgets are reused for other rows
-    assert cells[0].description == "Action, row 51" and cells[0].value == "a50"
+    assert (
+        cells[0].description == "Action, row 51: Next steps" and cells[0].value == "a50"
+    )
     nxt.click()
     assert _pager_text(field).endswith("Rows 101–120 of 120</span>")
     assert nxt.disabled and not prev.disabled
     assert len(_row_boxes(field)) == 20
     last = _cells(field)[-1]
-    assert last.description == "Who, row 120"
+    assert last.description == "Who, row 120: Next steps"
     last.value = "edited on the last page"
     assert field.value[119]["Who"] == "edited on the last page"
     assert field.value[118]["Who"] == "w118"
@@ -182,14 +184,20 @@ def test_pick_list_and_suggestion_cells_follow_their_row_across_pages(field) -> 
     field.value = rows
     field.suggest({})
     _buttons(field)["Next rows"].click()
-    status = [c for c in _cells(field) if c.description == "Status, row 56"][0]
+    status = [
+        c for c in _cells(field) if c.description == "Status, row 56: Next steps"
+    ][0]
     assert isinstance(status, W.Dropdown)
     assert status.value == "Retired option"
     assert {"Planned", "Done", "Retired option"} <= set(status.options)
-    stage = [c for c in _cells(field) if c.description == "Stage, row 51"][0]
+    stage = [c for c in _cells(field) if c.description == "Stage, row 51: Next steps"][
+        0
+    ]
     assert isinstance(stage, W.Combobox) and stage.options == ("Recruit", "Launch")
     _buttons(field)["Previous rows"].click()
-    status = [c for c in _cells(field) if c.description == "Status, row 6"][0]
+    status = [c for c in _cells(field) if c.description == "Status, row 6: Next steps"][
+        0
+    ]
     assert status.value == "Done" and "Retired option" not in status.options
 
 
@@ -217,22 +225,24 @@ def test_placeholder_only_on_the_first_cell_of_rows_after_the_presets(field) -> 
 def test_remove_row_removes_that_row_and_closes_the_last_rows_widgets(field) -> None:
     field.value = [*field.value, *_rows(2)]  # 2 preset, 2 blank, a0, a1
     boxes = _row_boxes(field)
-    _buttons(field)["Remove row 5"].click()
+    _buttons(field)["Remove row 5: Next steps"].click()
     assert [r["Action"] for r in field.value[4:]] == ["a1"]
     assert len(field.value) == 5
     assert _row_boxes(field) == boxes[:5]
     assert boxes[5].comm is None  # the widgets that showed the last row are closed
     assert _cells(field)[4 * len(COLUMNS)].value == "a1"
-    assert "Remove row 6" not in _buttons(field)
+    assert "Remove row 6: Next steps" not in _buttons(field)
 
 
 def test_preset_rows_cannot_be_removed(field) -> None:
     buttons = _buttons(field)
     for n in (1, 2):
-        assert buttons[f"Remove row {n}"].disabled
-        assert buttons[f"Remove row {n}"].layout.visibility == "hidden"
-    assert not buttons["Remove row 3"].disabled
-    buttons["Remove row 1"].click()  # a click that reaches it anyway changes nothing
+        assert buttons[f"Remove row {n}: Next steps"].disabled
+        assert buttons[f"Remove row {n}: Next steps"].layout.visibility == "hidden"
+    assert not buttons["Remove row 3: Next steps"].disabled
+    buttons[
+        "Remove row 1: Next steps"
+    ].click()  # a click that reaches it anyway changes nothing
     assert field.value[0]["Action"] == "1. Call the chair"
 
 
@@ -242,14 +252,14 @@ def test_removing_on_a_later_page_removes_the_real_row_and_stays_there(field) ->
     buttons["Next rows"].click()
     buttons["Next rows"].click()
     assert _pager_text(field).endswith("Rows 101–101 of 101</span>")
-    _buttons(field)["Remove row 101"].click()
+    _buttons(field)["Remove row 101: Next steps"].click()
     # The last page emptied: the page before it is shown.
     assert len(field.value) == 100 and field.value[-1]["Action"] == "a99"
     assert _pager_text(field).endswith("Rows 51–100 of 100</span>")
-    _buttons(field)["Remove row 51"].click()
+    _buttons(field)["Remove row 51: Next steps"].click()
     assert field.value[50]["Action"] == "a51"
     assert _row_boxes(field) and len(field.value) == 99
-    assert _cells(field)[0].description == "Action, row 51"
+    assert _cells(field)[0].description == "Action, row 51: Next steps"
 
 
 def test_another_laptops_rows_merge_into_the_same_cell_widgets(tmp_path: Any) -> None:
@@ -267,3 +277,28 @@ def test_another_laptops_rows_merge_into_the_same_cell_widgets(tmp_path: Any) ->
     assert _cells(table)[: len(cells)] == cells  # the same widgets, one row more
     assert all(c.comm is not None for c in _cells(table))
     store.close()
+
+
+# -- names -----------------------------------------------------------------------------
+def test_cells_of_two_tables_with_the_same_column_have_different_names() -> None:
+    sheet = content.get("step1_support_team")
+    tables = [q for q in sheet.questions() if isinstance(q, Table)]
+    with_organisation = [t for t in tables if "Organization" in t.columns]
+    assert len(with_organisation) >= 2  # the page the names were repeated on
+    names = [
+        c.description
+        for t in with_organisation
+        for c in _cells(fields.field_for(t))
+        if c.description.startswith("Organization, row 1:")
+    ]
+    assert len(names) == len(with_organisation) == len(set(names))
+
+
+def test_a_long_question_is_shortened_at_a_word_in_its_cells_names() -> None:
+    long = "2. As individual program leaders, take 5-10 minutes to write down the path"
+    field = fields.field_for(_table(text=long))
+    name = _cells(field)[0].description
+    assert name.startswith("Action, row 1: 2. As individual program leaders,")
+    assert name.endswith("…") and len(name) <= len("Action, row 1: ") + 60
+    assert "the path" not in name
+    assert f"Remove row 3: {name.split(': ', 1)[1]}" in _buttons(field)

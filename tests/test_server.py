@@ -360,3 +360,31 @@ def test_caps_must_not_be_negative() -> None:
     done = run_cli("serve", "--max-kernels", "-1")
     assert done.returncode == 2
     assert "-1 is negative; use 0 for no cap" in done.stderr
+
+
+def _request(peer: str, forwarded: str | None = None) -> Any:
+    from tornado.httputil import HTTPHeaders, HTTPServerRequest
+
+    headers = HTTPHeaders({"X-Forwarded-For": forwarded} if forwarded else {})
+    request = HTTPServerRequest(method="GET", uri="/", headers=headers)
+    request.remote_ip = peer
+    return request
+
+
+def test_behind_a_proxy_pages_count_per_visitor_and_nobody_picks_an_address() -> None:
+    from sectorwb.server import PROXY_SETTING, client_address
+
+    proxied = {PROXY_SETTING: "loopback"}
+    # Through JupyterHub's proxy (a loopback peer) the visitor is the last hop named.
+    assert client_address(_request("127.0.0.1", "10.0.0.5"), proxied) == "10.0.0.5"
+    # A visitor's own header comes first; the proxy appends the real address.
+    seen = _request("127.0.0.1", "127.0.0.1, 10.0.0.7")
+    assert client_address(seen, proxied) == "10.0.0.7"
+    # A stranger reaching the server directly cannot name another address, and a
+    # server not behind a proxy believes no header.
+    assert client_address(_request("10.0.0.9", "127.0.0.1"), proxied) == "10.0.0.9"
+    assert client_address(_request("127.0.0.1", "10.0.0.5"), {}) == "127.0.0.1"
+    # On Kubernetes the proxy is another pod: its network is named.
+    pods = {PROXY_SETTING: "10.42.0.0/16"}
+    assert client_address(_request("10.42.3.4", "192.168.1.20"), pods) == "192.168.1.20"
+    assert client_address(_request("127.0.0.1", "192.168.1.20"), pods) == "127.0.0.1"

@@ -10,9 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from postgres import count_rows
 
 from sectorwb import store as store_module
-from sectorwb import teams
+from sectorwb import store_sqlite, teams
 from sectorwb.errors import (
     AnswerTooLargeError,
     ConcurrentSaveError,
@@ -22,13 +23,10 @@ from sectorwb.errors import (
 from sectorwb.store import Store
 
 
-def _row_count(path: Path) -> int:
-    with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT count(*) FROM answers").fetchone()[0]
-
-
 # -- saving and reading ----------------------------------------------------------------
-def test_every_save_appends_and_history_is_oldest_first(store: Store, db: Path) -> None:
+def test_every_save_appends_and_history_is_oldest_first(
+    store: Store, target: Path | str
+) -> None:
     for value in ["first", "second", "third"]:
         store.save("Alpha", "ws", {"q": value})
 
@@ -37,7 +35,7 @@ def test_every_save_appends_and_history_is_oldest_first(store: Store, db: Path) 
     times = [datetime.fromisoformat(t) for t, _ in history]
     assert times == sorted(times)
     assert all(t.tzinfo is not None for t in times)
-    assert _row_count(db) == 3
+    assert count_rows(target) == 3
 
 
 def test_save_returns_the_time_recorded_in_history(store: Store) -> None:
@@ -129,19 +127,21 @@ def test_a_name_typed_in_another_case_reads_the_stored_teams_answers(
     ],
     ids=["dict", "list-of-dicts", "unicode", "emoji", "none", "number", "bool"],
 )
-def test_json_round_trip(store: Store, db: Path, value: object) -> None:
+def test_json_round_trip(store: Store, target: Path | str, value: object) -> None:
     store.save("Équipe Nord", "ws", {"q": value})
     assert store.answers("Équipe Nord", "ws") == {"q": value}
     # A fresh connection reads the same, so nothing only lives in memory.
-    other = Store(db)
+    other = Store(target)
     try:
         assert other.answers("Équipe Nord", "ws") == {"q": value}
     finally:
         other.close()
 
 
-def test_file_is_sqlite_in_wal_mode(store: Store, db: Path) -> None:
+def test_file_is_sqlite_in_wal_mode(db: Path) -> None:
+    store = Store(db)
     store.save("Alpha", "ws", {"q": "x"})
+    store.close()
     assert db.read_bytes()[:16] == b"SQLite format 3\x00"
     conn = sqlite3.connect(db)
     try:
@@ -161,22 +161,25 @@ def test_store_creates_missing_parent_folders(tmp_path: Path) -> None:
 
 
 # -- several writers at once -----------------------------------------------------------
-def _writer(path: str, team: str, start: object, count: int) -> None:
+def _writer(target: str, team: str, start: object, count: int) -> None:
     """Runs in a child process: wait for the start signal, then save `count` answers."""
     start.wait(30)  # type: ignore[attr-defined]
-    s = Store(path)
+    s = Store(target)
     for i in range(count):
         s.save(team, "ws", {f"q{i}": f"{team}-{i}"})
     s.close()
 
 
-def test_concurrent_writers_in_separate_processes_lose_nothing(db: Path) -> None:
-    Store(db).close()  # create the file first, as the server would
+def test_concurrent_writers_in_separate_processes_lose_nothing(
+    target: Path | str,
+) -> None:
+    Store(target).close()  # create the store first, as the server would
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
     teams = [f"team{n}" for n in range(4)]
     procs = [
-        ctx.Process(target=_writer, args=(str(db), team, start, 50)) for team in teams
+        ctx.Process(target=_writer, args=(str(target), team, start, 50))
+        for team in teams
     ]
     for p in procs:
         p.start()
@@ -185,8 +188,8 @@ def test_concurrent_writers_in_separate_processes_lose_nothing(db: Path) -> None
         p.join(60)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
 
-    assert _row_count(db) == 200
-    s = Store(db)
+    assert count_rows(target) == 200
+    s = Store(target)
     try:
         for team in teams:
             assert s.answers(team, "ws") == {f"q{i}": f"{team}-{i}" for i in range(50)}
@@ -199,7 +202,7 @@ def test_concurrent_writers_in_separate_processes_lose_nothing(db: Path) -> None
 def test_locked_database_raises_store_error_and_keeps_earlier_answers(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(store_sqlite, "BUSY_TIMEOUT_MS", 50)
     s = Store(db)
     s.save("Alpha", "ws", {"q": "before the lock"})
 
@@ -228,10 +231,10 @@ def test_read_only_database_is_readable_but_not_writable(
     s.save("Alpha", "ws", {"q": "saved earlier"})
     s.close()
 
-    def refuse(self: Store) -> sqlite3.Connection:
+    def refuse(path: Path) -> sqlite3.Connection:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    monkeypatch.setattr(Store, "_open_read_write", refuse)
+    monkeypatch.setattr(store_sqlite, "open_read_write", refuse)
     ro = Store(db)
     try:
         assert ro.answers("Alpha", "ws") == {"q": "saved earlier"}
@@ -243,7 +246,7 @@ def test_read_only_database_is_readable_but_not_writable(
             ro.add_team("Beta")
     finally:
         ro.close()
-    assert _row_count(db) == 1
+    assert count_rows(db) == 1
 
 
 def test_file_that_is_not_a_database(db: Path) -> None:
@@ -259,7 +262,7 @@ def test_file_that_is_not_a_database(db: Path) -> None:
 
 
 def test_too_large_answer_is_refused_and_earlier_answer_kept(
-    store: Store, db: Path
+    store: Store, target: Path | str
 ) -> None:
     store.save("Alpha", "ws", {"q": "short"})
     huge = "x" * 1_000_000
@@ -271,16 +274,18 @@ def test_too_large_answer_is_refused_and_earlier_answer_kept(
     assert info.value.sizes == {"q": len(huge) + 2}
     assert store.answers("Alpha", "ws") == {"q": "short"}
     assert [v for _, v in store.history("Alpha", "ws", "q")] == ["short"]
-    assert _row_count(db) == 1
+    assert count_rows(target) == 1
 
 
-def test_too_large_answer_does_not_block_the_others(store: Store, db: Path) -> None:
+def test_too_large_answer_does_not_block_the_others(
+    store: Store, target: Path | str
+) -> None:
     store.save("Alpha", "ws", {"q": "short"})
     with pytest.raises(AnswerTooLargeError) as info:
         store.save("Alpha", "ws", {"other": "fine", "q": "x" * 1_000_000})
     assert set(info.value.sizes) == {"q"}
     assert store.answers("Alpha", "ws") == {"q": "short", "other": "fine"}
-    assert _row_count(db) == 2
+    assert count_rows(target) == 2
 
 
 def test_answer_at_the_limit_is_saved(store: Store) -> None:

@@ -1,21 +1,17 @@
 """XLSX files a person can read and print: fitted columns and rows, a frozen header
-on every page, landscape one page wide, text cells as typed; rendered by LibreOffice."""
+on every page, landscape one page wide, text cells as typed (the packet's, rendered
+by LibreOffice, in test_packet_render)."""
 
 from __future__ import annotations
 
 import io
-import re
-import shutil
-import subprocess
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
-from sectorwb import content, export, packet, wordfile
-from sectorwb.schema import LongText, ShortText
+from sectorwb import content, export
 
 PROSE = (
     "the partnership asks employers what they need first and then the educators "
@@ -91,67 +87,19 @@ def test_formula_like_text_is_a_text_cell_shown_as_typed(typed: str) -> None:
     assert b"<f>" not in xml and b"'" + typed.encode() not in xml
 
 
-def test_worksheet_titles_become_short_sheet_names_without_doubled_spaces() -> None:
-    sheets = content.worksheets()
-    book = load_workbook(io.BytesIO(packet.packet_xlsx(sheets, "Team", {})))
-    for name, ws in zip(book.sheetnames, sheets, strict=False):
-        assert "  " not in name and len(name) <= 31
-        # Cut between words: each word of the name is a word of the title.
-        assert set(name.split()) <= set(re.sub(r"[:/]", " ", ws.title).split())
-    assert "Step 1 Build your Regional" in book.sheetnames
-
-
-def _long_answers() -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Every text question and three next steps of every worksheet answered at
-    length, each ending in its own last word."""
-    answers: dict[str, dict[str, Any]] = {}
-    last_words: list[str] = []
-
-    def last() -> str:
-        last_words.append(f"lastword{len(last_words):03d}")
-        return last_words[-1]
-
-    for ws in content.worksheets():
-        given: dict[str, Any] = {
-            q.id: _prose(70, last())
-            for section in ws.sections
-            for q in section.questions
-            if isinstance(q, LongText | ShortText)
-        }
-        columns = ws.action_table.columns
-        given[ws.action_table.as_question().id] = [
-            {columns[0]: _prose(40, last()), columns[1]: "By June", columns[2]: "Ana"}
-            for _ in range(3)
-        ]
-        answers[ws.id] = given
-    return answers, last_words
-
-
-@pytest.mark.slow
-def test_packet_xlsx_renders_every_long_answer_on_few_pages(tmp_path: Path) -> None:
-    if not (wordfile.libreoffice() and shutil.which("pdftotext")):
-        pytest.skip(
-            "LibreOffice or pdftotext is not installed, so the XLSX is not rendered "
-            "here: sudo apt-get install -y libreoffice-calc poppler-utils"
-        )
-    answers, last_words = _long_answers()
-    sheets = content.worksheets()
-    xlsx = tmp_path / "packet.xlsx"
-    xlsx.write_bytes(packet.packet_xlsx(sheets, "Long Answers", answers))
-    [pdf] = wordfile.to_pdf([xlsx], tmp_path)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    # A row too short for its text is cut off in the PDF: the last words go missing
-    # (all 86 did with 15-pt rows).
-    assert [w for w in last_words if w not in text] == []
-    pages = [p for p in text.split("\f") if p.strip()]
-    # Every page carries its sheet's header row: next steps or the answers.
-    assert all("Timeline" in p or "Question" in p for p in pages)
-    # Measured: 36 pages (one per next-steps sheet, 22 for every answer, 86 of them
-    # 40-70 words); the 40-wide portrait layout printed 54 and hid those words.
-    # One page per next-steps sheet and 25 for the answers is the most we accept.
-    assert len(pages) <= len(sheets) + 25
+def test_tables_get_short_sheet_names_without_doubled_spaces() -> None:
+    found = [
+        (ws, t, export.table_sheet_name(ws, t))
+        for ws in content.worksheets()
+        for t in export.tables(ws)
+    ]
+    names = [name for _, _, name in found]
+    assert export.sheet_names(names) == names  # valid and unique as they are
+    for ws, table, name in found:
+        assert "  " not in name and 0 < len(name) <= 31
+        # The worksheet's short title (cut between words), then the table.
+        assert name.endswith(" " + export.table_label(table))
+        assert ws.short.startswith(name.split()[0])
+    assert {"Step 1 Roster", "Module 5 Metrics plan", "Step 3 Next steps"} <= set(names)
+    assert "Many Tables Employer journey" in names  # "Many Tables, Many" cut at ","
+    assert "Preparing Business chairs" in names  # "Preparing to" drops its "to"

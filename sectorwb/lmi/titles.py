@@ -20,6 +20,22 @@ OWNERSHIP = {
     "9": "Total U.I. covered (excludes federal government)",
 }
 
+# Industry levels (metrics.LEVELS) in the words of NAICS and BLS, as charts and the
+# explorer name them, with the plural noun a count of that level takes.
+LEVELS = {
+    "supersector": ("Supersectors (BLS)", "supersectors"),
+    "sector": ("Sectors (NAICS 2-digit)", "sectors"),
+    "3": ("Subsectors (NAICS 3-digit)", "subsectors"),
+    "4": ("Industry groups (NAICS 4-digit)", "industry groups"),
+    "5": ("NAICS industries (5-digit)", "industries"),
+    "6": ("National industries (NAICS 6-digit)", "industries"),
+}
+# metrics.OWNERSHIPS in words: "all" sums private employers and government.
+OWNERSHIPS = {
+    "private": "Private employers",
+    "all": "All employers (private and government)",
+}
+
 # NAICS sectors, BLS domains and supersectors, and NAICS 3-digit subsectors (2022
 # titles; codes retired in 2022 keep their 2017 titles so older files get names too).
 # One "code|title" per line: this is data, kept as text so it reads like a table.
@@ -236,3 +252,16 @@ def area_title(fips: str, titles: Mapping[str, str] | None = None) -> str:
     if fips.startswith("C") and not fips.startswith("CS"):
         return f"MSA {fips}"
     return f"Area {fips}"
+
+
+def level_title(level: str) -> str:
+    """ "Sectors (NAICS 2-digit)" for "sector"; an unknown level as itself."""
+    return LEVELS.get(str(level), (f"{level} level", ""))[0]
+
+
+def level_noun(level: str, count: int = 2) -> str:
+    """What ``count`` industries of ``level`` are called: "sectors", "subsector"."""
+    plural = LEVELS.get(str(level), ("", "industries"))[1]
+    if count != 1:
+        return plural
+    return "industry" if plural == "industries" else plural[:-1]

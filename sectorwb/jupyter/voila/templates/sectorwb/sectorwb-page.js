@@ -4,7 +4,8 @@
    its inputs still work. The kernel decides what is saved; this script only reads
    the save status line (.sectorwb-status) and ipywidgets' disconnected marker.
    It also does what the widgets cannot from the kernel: keeps the save status in
-   view, names radio groups for screen readers, saves a made download at once,
+   view, names the tab after the page and its team, names radio groups and the
+   tables' buttons for screen readers, saves a made download at once,
    prints text boxes as their text, and passes the console grid's clicks on. */
 (function () {
   "use strict";
@@ -117,7 +118,8 @@
 
   // ipywidgets draws a choice question as radios named only "Yes" / "No": make
   // the radios a group named by the question, and name a yes/no question's notes
-  // box after the question too (every one of them is labelled "Notes").
+  // box after the question too (every one of them is labelled "Notes"); likewise
+  // the buttons every table has.
   function nameGroups() {
     var boxes = document.querySelectorAll(".widget-radio > .widget-radio-box:not([role])");
     for (var k = 0; k < boxes.length; k++) {
@@ -135,12 +137,35 @@
         notes[n].setAttribute("aria-label", said.textContent + ": " + question.textContent);
       }
     }
+    // A download box's line ("Making…", "… is ready. Save …"): a live region from
+    // the start, so what arrives in it is announced.
+    var lines = document.querySelectorAll(".sectorwb-download-status:not([role])");
+    for (var d = 0; d < lines.length; d++) lines[d].setAttribute("role", "status");
+    // Every table has its "Add a row" (and a long one its pager): each is named
+    // after its table too, the words it shows first (a spoken command still works).
+    var buttons = document.querySelectorAll(
+      ".sectorwb-add-row:not([aria-label]), .sectorwb-pager button:not([aria-label])"
+    );
+    for (var b = 0; b < buttons.length; b++) {
+      var table = buttons[b].closest(".sectorwb-field");
+      var named = table && table.querySelector("[data-sectorwb-name]");
+      if (named) {
+        buttons[b].setAttribute(
+          "aria-label",
+          buttons[b].textContent.trim() + ": " + named.getAttribute("data-sectorwb-name")
+        );
+      }
+    }
   }
 
   new MutationObserver(function (records) {
     // The page's content is its main landmark (Voila's template names none).
     var cells = document.getElementById("rendered_cells");
     if (cells && !cells.hasAttribute("role")) cells.setAttribute("role", "main");
+    // The tab's title names the team once the kernel knows it (its team line says).
+    var titled = document.querySelector("[data-sectorwb-title]");
+    var title = titled && titled.getAttribute("data-sectorwb-title");
+    if (title && document.title !== title) document.title = title;
     followConflicts();
     followStatus();
     nameGroups();
