@@ -101,7 +101,7 @@ def open_page(
             url = f"{server.base_url}/voila/render/step2_scope.ipynb?team={team}"
             page.goto(f"{url}&region={which}", **wait)
             page.locator(STEP2_READY).nth(2).wait_for(**wait)
-            page.get_by_text("industries meet at least one criterion").wait_for(**wait)
+            page.get_by_text("meet at least one criterion").wait_for(**wait)
         usable_s = time.perf_counter() - t0
         server.settle(limit=30)
         kid, proc = _page_kernel(server, page)
