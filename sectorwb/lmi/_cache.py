@@ -8,12 +8,12 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from .. import config
+
+if TYPE_CHECKING:  # a Step 2 page reads explorer views, not Parquet: no pyarrow there
+    import pyarrow as pa
 
 CACHE_DIR_ENV = "SECTORWB_CACHE_DIR"
 # Bump when the cached table changes meaning (columns, masking) so old caches are ignored.
@@ -57,6 +57,8 @@ def read(
     wait(target)
     if not target.exists():
         return None
+    import pyarrow.parquet as pq
+
     try:
         meta = json.loads(pq.read_schema(target).metadata[_META_KEY])
         if not {"layout", "year", "rows", "areas"} <= meta.keys():
@@ -117,6 +119,8 @@ def _write(target: Path, table: pa.Table, meta: dict[str, Any]) -> Path | None:
     A cache that cannot be written (read-only or full disk) only costs speed, so no
     error leaves here: in a background thread it would print a traceback.
     """
+    import pyarrow.parquet as pq
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         stamped = table.replace_schema_metadata({_META_KEY: json.dumps(meta)})

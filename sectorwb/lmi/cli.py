@@ -174,6 +174,10 @@ def cmd_region_new(args: argparse.Namespace) -> int:
         organisations=organisations,
     )
     print(f"sectorwb: created {created.path}")
+    from . import views  # Step 2 pages read these instead of the QCEW files
+
+    written = views.write(created, views.build(created, views.all_keys()))
+    print(f"sectorwb: wrote {written} (Step 2's tables and charts)")
     return 0
 
 

@@ -10,19 +10,15 @@ import pandas as pd
 
 from .. import regions
 from ..errors import SectorwbError
-from ..figures import chart_widget
 from ..ui import message, text_block
-from . import charts
-from .metrics import Region, county_breakdown, region_metrics
-from .qcew import agglvl_code, area_kind, load_qcew
+from . import views
 from .scoring import CRITERIA, Thresholds, score_sectors
 from .settings import THRESHOLDS, ExplorerSettings
 from .table import TABLE_ROWS, score_table_html
 from .titles import LEVELS as LEVEL_TITLES
-from .titles import OWNERSHIPS, level_noun, level_title, read_industry_titles
+from .titles import OWNERSHIPS, level_noun, level_title
+from .views import LEVELS
 
-LEVELS = ("sector", "3", "4")  # offered where the region's files have rows for them
-TITLES_FILE = "industry_titles.csv"  # BLS's name for it
 # Controls wrap onto the next line in a narrow window instead of running off it.
 _ROW = W.Layout(flex_flow="row wrap")
 # metrics' notes name columns; the page names what a person sees in the table.
@@ -51,11 +47,11 @@ class Explorer(W.VBox):
             if not isinstance(r, SectorwbError)
         }
         self._broken = [str(r) for r in found.values() if isinstance(r, SectorwbError)]
-        self._names: dict[str, dict[str, str] | None] = {}  # region -> BLS titles
         # region -> the levels its files have rows for
         self._have: dict[str, list[str]] = {}
-        # (region, ownership, level) -> metrics table: a few hundred rows each
-        self._tables: dict[tuple[str, str, str], pd.DataFrame] = {}
+        # (region, ownership, level) -> metrics table and drawn charts (views.View):
+        # read from the region's views file once, not computed here.
+        self._views: dict[tuple[str, str, str], views.View] = {}
         self._applying = False  # controls set from the settings: not a change
         self.region = W.Dropdown(
             options=[(label, slug) for slug, label in self._regions.items()],
@@ -161,8 +157,8 @@ class Explorer(W.VBox):
         self.progress.value = fraction
 
     def refresh(self, level: str | None = None) -> None:
-        """Load (cached after the first time), compute, score and draw; ``level``
-        is the one wanted when the region has rows for it."""
+        """Read the region's views (built the first time), score and show them;
+        ``level`` is the one wanted when the region has rows for it."""
         if not self.region.value:
             self.results.children = [
                 message(
@@ -173,83 +169,43 @@ class Explorer(W.VBox):
             return
         self.progress.layout.display = None
         try:
-            folder, data, region = self._load(self.region.value)
-            have = self._levels(data, region)
-            level_notes = self._offer_levels(have, level or self.level.value)
+            folder = regions.load_region(self.region.value)
+            wanted = level or self.level.value
+            have = self._levels(folder, wanted)
+            level_notes = self._offer_levels(have, wanted)
             if not have:
                 self.results.children = [message(" ".join(level_notes), "warning")]
                 self.pick.options = []
                 return
-            table = self._table(data, region, self._titles(folder))
-            scored = score_sectors(table, self._scoring())
-            counties = (
-                county_breakdown(
-                    data,
-                    region,
-                    level=self.level.value,
-                    ownership=self.ownership.value,
-                    titles=self._titles(folder),
-                    area_titles=folder.config.area_names,
-                )
-                if len(region.areas) > 1
-                else None
-            )
+            view = self._view(folder)
+            scored = score_sectors(view.table, self._scoring())
         except SectorwbError as exc:
             self.results.children = [message(str(exc))]
             self.pick.options = []  # not the industries of the view that failed
             return
         finally:
             self.progress.layout.display = "none"
-        self._show(folder, table, scored, counties, level_notes)
+        self._show(folder, view, scored, level_notes)
 
-    def _load(self, slug: str) -> tuple[Any, Any, Region]:
-        """The region's folder, its QCEW data and the areas it sums."""
-        folder = regions.load_region(slug)
-        region = Region(
-            folder.areas, state=folder.config.state, name=folder.config.name
-        )
-        return (
-            folder,
-            load_qcew(folder.qcew_paths(), on_progress=self._on_progress),
-            region,
-        )
-
-    def _levels(self, data: Any, region: Region) -> list[str]:
-        """The levels the region's files have rows for (a look, not a computation)."""
+    def _levels(self, folder: regions.RegionFolder, wanted: str) -> list[str]:
+        """The levels the region's files have rows for (kept once read); building
+        the views, it also builds the view of ``wanted``, the one shown next."""
         slug = self.region.value
         if slug not in self._have:
-            kind = area_kind(region.areas[0])
-            self._have[slug] = [
-                level
-                for level in LEVELS
-                if not data.rows(agglvl_code(kind, level), areas=region.areas).empty
-            ]
+            self._have[slug] = views.levels(
+                folder, wanted, self.ownership.value, on_progress=self._on_progress
+            )
         return self._have[slug]
 
-    def _table(
-        self, data: Any, region: Region, titles: dict[str, str] | None
-    ) -> pd.DataFrame:
-        """The metrics of the chosen region, ownership and level (kept once made)."""
+    def _view(self, folder: regions.RegionFolder) -> views.View:
+        """The chosen region, ownership and level's table and charts (kept once
+        read; thresholds only change the scoring)."""
         key = (self.region.value, self.ownership.value, self.level.value)
-        if key not in self._tables:
-            self._tables[key] = region_metrics(
-                data, region, level=key[2], ownership=key[1], titles=titles
+        if key not in self._views:
+            self._views[key] = views.region_view(
+                folder, key[2], key[1], on_progress=self._on_progress
             )
-        return self._tables[key]
-
-    def _titles(self, folder: regions.RegionFolder) -> dict[str, str] | None:
-        """BLS's ``industry_titles.csv`` in the region's folder or beside its QCEW
-        files, when there is one: the built-in titles stop at 3 digits, and
-        "NAICS 5231" says nothing to a team."""
-        if folder.slug not in self._names:
-            places = [folder.folder, *(p.parent for p in folder.qcew_paths())]
-            found = [
-                p / TITLES_FILE
-                for p in dict.fromkeys(places)
-                if (p / TITLES_FILE).is_file()
-            ]
-            self._names[folder.slug] = read_industry_titles(found[0]) if found else None
-        return self._names[folder.slug]
+        return self._views[key]
 
     def _offer_levels(self, have: list[str], wanted: str) -> list[str]:
         """Offer only the levels with data, select ``wanted`` if there is one, and
@@ -286,7 +242,7 @@ class Explorer(W.VBox):
             min_lq=self.min_lq.value,
         )
 
-    def _show(self, folder, table, scored, counties, level_notes) -> None:
+    def _show(self, folder, view, scored, level_notes) -> None:
         parts: list[W.Widget] = []
         if folder.config.illustrative:
             parts.append(
@@ -298,17 +254,9 @@ class Explorer(W.VBox):
             )
         if level_notes:
             parts.append(message(" ".join(level_notes), "info"))
-        parts += self._summary(table, scored)
-        level = self.level.value
-        parts.append(chart_widget(charts.bubble_chart(table), "Sector bubble chart"))
-        parts.append(
-            chart_widget(charts.top_sectors_chart(table), "Top sectors by jobs")
-        )
-        # Every sector fits; finer levels have dozens, the table lists them all.
-        pay = charts.pay_chart(table, n=None if level == "sector" else 20)
-        parts.append(chart_widget(pay, "Pay compared with average"))
-        if counties is not None:
-            parts.append(chart_widget(charts.county_chart(counties), "Jobs by county"))
+        parts += self._summary(view.table, scored)
+        # Drawn when the views were built (views._charts): no renderer here.
+        parts += [W.HTML(figure) for _label, figure in view.charts]
         self.results.children = parts
         self.pick.options = [
             (f"{t} ({c})", t)
