@@ -173,10 +173,11 @@ def start_cluster(folder: Path, durable: bool = False) -> Cluster | str:
     return cluster
 
 
-def _query(target: Path | str, sql: str, params: dict[str, Any]) -> list[Any]:
-    """Rows of one query, read straight from the file or the server (not through
-    the store under test); [] when the tables are not made yet."""
-    if "://" not in str(target):
+def query(target: Path | str, sql: str, params: dict[str, Any]) -> list[Any]:
+    """Rows of one query, read straight from the file (a path or sqlite:/// URL) or
+    the server (not through the store under test); [] when the tables are not made."""
+    target = str(target).removeprefix("sqlite:///")
+    if "://" not in target:
         if not Path(target).exists():
             return []
         conn = sqlite3.connect(f"{Path(target).as_uri()}?mode=ro", uri=True, timeout=5)
@@ -200,13 +201,13 @@ def _query(target: Path | str, sql: str, params: dict[str, Any]) -> list[Any]:
 
 def count_rows(target: Path | str) -> int:
     """Answer rows of the store, history included."""
-    found = _query(target, "SELECT count(*) FROM answers", {})
+    found = query(target, "SELECT count(*) FROM answers", {})
     return found[0][0] if found else 0
 
 
 def latest_answers(target: Path | str, team: str, worksheet: str) -> dict[str, Any]:
     """The current (latest) answer of each question of one worksheet."""
-    rows = _query(
+    rows = query(
         target,
         "SELECT question, value FROM answers WHERE team = :team"
         " AND worksheet = :worksheet ORDER BY id",

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
-from postgres import Cluster
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from postgres import Cluster, query
 
 from sectorwb import cli
 from sectorwb.store import AcademyRecord, Store
@@ -31,23 +27,7 @@ QUERIES = {
 
 
 def _rows(target: Path | str) -> dict[str, list[list[object]]]:
-    if "://" not in str(target) or str(target).startswith("sqlite:"):
-        path = str(target).removeprefix("sqlite:///")
-        conn = sqlite3.connect(path)
-        try:
-            return {t: [list(r) for r in conn.execute(q)] for t, q in QUERIES.items()}
-        finally:
-            conn.close()
-    engine = create_engine(
-        make_url(str(target)).set(drivername="postgresql+psycopg"), poolclass=NullPool
-    )
-    try:
-        with engine.connect() as conn:
-            return {
-                t: [list(r) for r in conn.execute(text(q))] for t, q in QUERIES.items()
-            }
-    finally:
-        engine.dispose()
+    return {t: [list(r) for r in query(target, q, {})] for t, q in QUERIES.items()}
 
 
 def _counts_and_hash(target: Path | str) -> tuple[dict[str, int], str]:
