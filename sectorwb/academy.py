@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import config, listfile, teams
 from .errors import AcademyError, SectorwbError, TeamLinkError
-from .store import AcademyRecord, Store, TeamRecord, academy_store
+from .store import AcademyRecord, Store, TeamRecord, academy_slugs, academy_store
 
 MAX_TEAMS = 200
 MAX_NAME = 80
@@ -295,16 +295,19 @@ class Academy:
 
 def load(slug: str, data_dir: str | Path | None = None) -> Academy:
     """The Academy called ``slug`` in the data directory (or the database server)."""
-    db = config.academy_db_path(validate_slug(slug), data_dir)
-    if config.db_url() is None and not db.exists():
-        found = sorted(
-            p.parent.name for p in db.parent.parent.glob("*/answers.sqlite3")
+    store = academy_store(validate_slug(slug), data_dir)
+    if not store.exists():
+        where = (
+            store.path.parent.parent
+            if store.path
+            else replace(store.location, schema=None).shown  # the database
         )
         raise AcademyError(
-            f"There is no Academy {slug!r} in {db.parent.parent}. Known: "
-            f"{', '.join(found) or 'none'}. Create one with `sectorwb academy new`."
+            f"There is no Academy {slug!r} in {where}. Known: "
+            f"{', '.join(academy_slugs(data_dir)) or 'none'}. Create one with "
+            "`sectorwb academy new`."
         )
-    return from_store(academy_store(slug, data_dir))
+    return from_store(store)
 
 
 def from_store(store: Store) -> Academy:
@@ -332,8 +335,7 @@ def create(
     slug = slug_of(name)
     db = config.academy_db_path(slug)
     store = academy_store(slug)
-    if db.parent.exists() if store.is_sqlite else store.academy() is not None:
-        store.close()
+    if db.parent.exists() if store.is_sqlite else store.exists():
         raise AcademyError(
             f"An Academy {slug!r} exists already "
             f"({db.parent if store.is_sqlite else store.shown}). Pick another name, "

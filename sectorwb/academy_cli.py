@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import academy, cards, wordfile
 from .errors import AcademyError
+from .store import academy_slugs
 
 
 def _print_links(found: academy.Academy, public_url: str | None) -> None:
@@ -44,7 +45,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             f"  {len(listed)} local organisations, offered on its pages instead of "
             "the region's"
         )
-    print(f"  answers: {created.store.path}")
+    print(f"  answers: {created.store.shown}")
     print(f"Trainer key: {key}")
     print(
         "  Keep it private: it opens the trainer's view of every team. It is shown "
@@ -52,6 +53,26 @@ def cmd_new(args: argparse.Namespace) -> int:
     )
     _print_links(created, None)
     print(f"Serve it with: sectorwb serve --academy {created.slug}")
+    return 0
+
+
+def cmd_list(_args: argparse.Namespace) -> int:
+    slugs = academy_slugs()
+    if not slugs:
+        print(
+            "No Academies yet. Create one with `sectorwb academy new NAME --region "
+            "SLUG --teams FILE`."
+        )
+    for slug in slugs:
+        found = academy.load(slug)
+        try:
+            teams = found.teams(counts=False)
+            print(
+                f"{slug}  {found.name}  region {found.region}  {len(teams)} teams  "
+                f"({found.store.shown})"
+            )
+        finally:
+            found.store.close()
     return 0
 
 
@@ -224,6 +245,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "offered on the pages instead of the region's list",
     )
     new.set_defaults(func=cmd_new)
+    listing = sub.add_parser("list", help="list the Academies, each with its region")
+    listing.set_defaults(func=cmd_list)
 
     commands = [
         ("teams", cmd_teams, "list the teams, codes and answer counts", ()),

@@ -29,7 +29,7 @@ from .backup import restore
 from .db_cli import register as _register_db
 from .errors import AcademyError, SectorwbError
 from .lmi.cli import register as _register_lmi
-from .store import Store
+from .store import Store, open_store
 from .teams import START_NOTEBOOK, TRAINER_NOTEBOOK
 from .workbooks import served_folder, write_notebooks
 
@@ -230,17 +230,16 @@ def cmd_check(_args: argparse.Namespace) -> int:
         print(f"ok  {ws.id}: {len(ws.questions())} questions")
     for problem in content.problems():
         print(f"BAD {problem}")
-    collided = _check_team_names(config.db_path())
+    collided = _check_team_names(open_store())
     return 1 if content.problems() or collided else 0
 
 
-def _check_team_names(db: Path) -> bool:
+def _check_team_names(store: Store) -> bool:
     """Report stored team names that are one team apart from case or spacing
     (stored before names were matched that way); True when there are any."""
-    if not db.exists():
-        return False  # no answers yet, and a check must not create the database
-    store = Store(db)
     try:
+        if not store.exists():
+            return False  # no answers yet, and a check must not create the store
         counts = dict(store.team_answer_counts())
     finally:
         store.close()
@@ -252,12 +251,12 @@ def _check_team_names(db: Path) -> bool:
         ]
         listed = ", ".join(spellings[:-1]) + " and " + spellings[-1]
         print(
-            f"BAD teams {listed} in {db} are one team name apart from case, width "
-            "or spacing. Nothing was merged: each spelling still opens its own "
+            f"BAD teams {listed} in {store.shown} are one team name apart from case, "
+            "width or spacing. Nothing was merged: each spelling still opens its own "
             "answers. Ask the team which spelling to keep."
         )
     if not groups:
-        print(f"ok  teams: {len(counts)} team names in {db}, no two alike")
+        print(f"ok  teams: {len(counts)} team names in {store.shown}, no two alike")
     return bool(groups)
 
 
@@ -273,9 +272,13 @@ def _db_in(data_dir: str | None) -> Path:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    source = _db_in(args.data_dir)
-    rows = backup.backup(Store(source), args.file)
-    print(f"sectorwb: backed up {rows} answer rows from {source} to {args.file}")
+    # The store the server saves in: a database server's is copied with `db copy`.
+    source = Store(_db_in(args.data_dir)) if args.data_dir else open_store()
+    try:
+        rows = backup.backup(source, args.file)
+    finally:
+        source.close()
+    print(f"sectorwb: backed up {rows} answer rows from {source.shown} to {args.file}")
     return 0
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "Row",
     "Store",
     "TeamRecord",
+    "academy_slugs",
     "academy_store",
     "open_store",
 ]
@@ -118,6 +119,35 @@ def academy_store(slug: str, data_dir: str | Path | None = None) -> Store:
     return Store(config.academy_db_path(slug, data_dir))
 
 
+def academy_slugs(data_dir: str | Path | None = None) -> list[str]:
+    """The Academies there are, sorted: the schemas of ``$SECTORWB_DB_URL`` that hold
+    one, else the Academy folders of the data directory. Creates nothing."""
+    url = config.db_url()
+    if url is None:
+        folder = Path(data_dir or config.data_dir()) / config.ACADEMIES_DIR
+        return sorted(p.parent.name for p in folder.glob(f"*/{config.DB_FILENAME}"))
+    with _looking(store_db.locate(url)) as conn:
+        return store_pg.academy_slugs(conn)
+
+
+@contextmanager
+def _looking(location: store_db.Location) -> Iterator[Connection]:
+    """A connection to a database server that creates nothing, only to look."""
+    if location.problem:
+        raise StoreError(location.problem)
+    try:
+        with store_db.postgresql_engine(location).connect() as conn:
+            yield conn
+    except _FAILURES as exc:
+        raise StoreError(_explain_server(exc, location)) from None
+
+
+def _explain_server(exc: Exception, location: store_db.Location) -> str:
+    message = store_pg.explain(exc, location.shown)
+    password = location.url.password if location.url else None
+    return message.replace(str(password), "***") if password else message
+
+
 class Store(AcademyTables):
     """Answers of every team in one SQLite file or one PostgreSQL (schema)."""
 
@@ -147,6 +177,15 @@ class Store(AcademyTables):
         with self._lock:
             self._connect()
         return self._read_only
+
+    def exists(self) -> bool:
+        """Whether the store has been made (its file, or its tables on the server);
+        creates nothing, unlike every other use."""
+        if self.is_sqlite:
+            assert self.path is not None
+            return self.path.is_file()
+        with _looking(self.location) as conn:
+            return "sectorwb_schema" in store_pg.tables(conn, self.location.schema)
 
     def _connect(self) -> Connection:
         if self._conn is None:
@@ -219,9 +258,7 @@ class Store(AcademyTables):
         if self.is_sqlite:
             assert self.path is not None
             return store_sqlite.explain(getattr(exc, "orig", None) or exc, self.path)
-        message = store_pg.explain(exc, self.shown)
-        password = self.location.url.password if self.location.url else None
-        return message.replace(str(password), "***") if password else message
+        return _explain_server(exc, self.location)
 
     def close(self) -> None:
         with self._lock:

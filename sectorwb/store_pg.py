@@ -63,14 +63,14 @@ def connect_options(schema: str | None) -> dict[str, object]:
 def ensure_schema(conn: Connection, schema: str | None, shown: str) -> None:
     """Create the tables at first use; refuse a schema that holds another app's."""
     with conn.begin():
-        found = _tables(conn, schema)
+        found = tables(conn, schema)
         if "sectorwb_schema" in found:
             _check_version(conn, shown)
             return
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
         if schema:
             conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-        found = _tables(conn, schema)  # again, under the lock: another may have won
+        found = tables(conn, schema)  # again, under the lock: another may have won
         if "sectorwb_schema" in found:
             _check_version(conn, shown)
             return
@@ -89,7 +89,7 @@ def ensure_schema(conn: Connection, schema: str | None, shown: str) -> None:
         )
 
 
-def _tables(conn: Connection, schema: str | None) -> set[str]:
+def tables(conn: Connection, schema: str | None) -> set[str]:
     rows = conn.execute(
         text(
             "SELECT table_name FROM information_schema.tables"
@@ -98,6 +98,18 @@ def _tables(conn: Connection, schema: str | None) -> set[str]:
         {"schema": schema},
     )
     return {r[0] for r in rows}
+
+
+def academy_slugs(conn: Connection) -> list[str]:
+    """The Academies of a database: each is a schema ``ac_<slug>`` with our tables."""
+    rows = conn.execute(
+        text(
+            "SELECT table_schema FROM information_schema.tables"
+            " WHERE table_name = 'sectorwb_schema' AND table_schema LIKE 'ac\\_%'"
+            " ORDER BY table_schema"
+        )
+    )
+    return [r[0].removeprefix("ac_").replace("_", "-") for r in rows]
 
 
 def _check_version(conn: Connection, shown: str) -> None:

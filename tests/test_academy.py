@@ -190,6 +190,19 @@ def test_new_refuses_an_existing_academy(
     assert [t.name for t in academy.load(SLUG).teams()] == list(before)
 
 
+def test_list_names_each_academy_and_where_its_answers_are(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["academy", "list"]) == 0
+    assert "No Academies yet" in capsys.readouterr().out
+    assert _new(tmp_path, "Metro Health\nTeam C\n") == 0
+    capsys.readouterr()
+    assert main(["academy", "list"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    db = data / "academies" / SLUG / "answers.sqlite3"
+    assert line == f"{SLUG}  Denver Metro 2027  region demo  2 teams  ({db})"
+
+
 def test_serve_refuses_an_unknown_academy(
     data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -95,6 +95,14 @@ def test_a_server_that_is_not_running(postgres: Cluster) -> None:
     assert "Start PostgreSQL" in message
 
 
+def test_a_host_name_that_is_not_known() -> None:
+    # .invalid is never a real host (RFC 6761): the resolver says so at once.
+    message = _refused(f"postgresql://{USER}:{PASSWORD}@no-such-host.invalid/x")
+    assert "The host name of the answer database" in message
+    assert "is not known" in message
+    assert f"{USER}:***@no-such-host.invalid/x" in message
+
+
 def test_serve_refuses_a_bad_url_before_serving(
     postgres: Cluster, capsys: pytest.CaptureFixture[str], data: Path
 ) -> None:
@@ -215,3 +223,80 @@ def test_academies_on_one_database_keep_to_their_own_schema(
         academy.create("North 2027", "demo", ["Other"])
     for made in (north, south, again):
         made.store.close()
+
+
+def test_academies_are_listed_and_an_unknown_one_is_named_and_not_made(
+    postgres: Cluster,
+    data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = postgres.new_database()
+    monkeypatch.setenv(config.DB_URL_ENV, url)
+    assert cli.main(["academy", "list"]) == 0
+    assert "No Academies yet" in capsys.readouterr().out
+    for name in ("North 2027", "South 2027"):
+        made, _ = academy.create(name, "demo", ["Metro Health", "Builders"])
+        made.store.close()
+    assert cli.main(["academy", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == ["north-2027", "south-2027"]
+    assert "North 2027  region demo  2 teams" in listed[0]
+    assert PASSWORD not in "".join(listed)
+
+    assert cli.main(["academy", "teams", "west-2027"]) == 2
+    err = capsys.readouterr().err
+    assert "There is no Academy 'west-2027'" in err
+    assert "Known: north-2027, south-2027" in err
+    assert PASSWORD not in err
+    schemas = _sql(
+        url,
+        "SELECT schema_name FROM information_schema.schemata"
+        " WHERE schema_name LIKE 'ac_%' ORDER BY 1",
+    )
+    assert schemas == [("ac_north_2027",), ("ac_south_2027",)]  # no ac_west_2027
+
+
+def test_check_reads_the_team_names_on_the_server_and_makes_nothing(
+    postgres: Cluster,
+    data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = postgres.new_database()
+    monkeypatch.setenv(config.DB_URL_ENV, url)
+    assert cli.main(["check"]) == 0
+    assert "ok  teams" not in capsys.readouterr().out
+    assert _sql(
+        url,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+    ) == [(0,)]  # nothing made
+
+    old = Store(url)
+    old.save("Metro Health", SHEET, {FIELD: "Health"})
+    old.save("METRO HEALTH", SHEET, {FIELD: "Care"})
+    old.close()
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "“Metro Health” (1 saved answer) and “METRO HEALTH” (1 saved answer)" in out
+    assert f"{USER}:***@127.0.0.1:{postgres.port}" in out
+    assert PASSWORD not in out
+    assert count_rows(url) == 2
+
+
+def test_backup_of_a_server_store_says_how_to_copy_it(
+    postgres: Cluster,
+    data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = postgres.new_database()
+    monkeypatch.setenv(config.DB_URL_ENV, url)
+    assert cli.main(["backup", str(tmp_path / "copy.sqlite3")]) == 2
+    err = capsys.readouterr().err
+    assert "is a database server" in err
+    assert (
+        f"sectorwb db copy --from URL --to sqlite:///{tmp_path / 'copy.sqlite3'}" in err
+    )
+    assert not (tmp_path / "copy.sqlite3").exists()
