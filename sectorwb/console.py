@@ -120,9 +120,17 @@ class Console(W.VBox):
             options=list(zip(names, self._by_id, strict=True)),
             layout=W.Layout(width="46em", max_width="100%"),  # whole titles
         )
-        choices = wall.wall_choices(self.sheets)
+        # The wall: a worksheet, then one of its questions (in one dropdown, the
+        # three parts of a label would not fit a narrow window).
+        self.wall_sheet = W.Dropdown(
+            description="Worksheet",
+            options=list(zip(names, self._by_id, strict=True)),
+            layout=W.Layout(width="46em", max_width="100%"),
+        )
         self.wall_choice = W.Dropdown(
-            description="Question", options=choices, layout=W.Layout(width="100%")
+            description="Question",
+            options=wall.wall_choices(self.sheets[0]),
+            layout=W.Layout(width="100%"),
         )
         # The grid's cells are HTML buttons; the page script writes the clicked
         # cell here (see sectorwb-page.js), which opens its report-out view.
@@ -132,13 +140,14 @@ class Console(W.VBox):
         self.opener.observe(self._open_cell, "value")
         self.report_team.observe(lambda _c: self._draw_report(), "value")
         self.report_sheet.observe(lambda _c: self._draw_report(), "value")
+        self.wall_sheet.observe(self._wall_questions, "value")
         self.wall_choice.observe(lambda _c: self._draw_wall(), "value")
 
         self.tabs = W.Tab(
             [
                 W.VBox([self.grid, self.opener]),
                 _projector(W.HBox([self.report_team, self.report_sheet]), self.report),
-                _projector(self.wall_choice, self.wall),
+                _projector(W.VBox([self.wall_sheet, self.wall_choice]), self.wall),
                 self._collect(),
                 W.VBox([self.links, self.changes, self._cards()]),
             ],
@@ -196,8 +205,8 @@ class Console(W.VBox):
         self.grid.value = self._grid_html()
         if (self.report_team.value, self.report_sheet.value) in changed:
             self._draw_report()
-        wall_sheet = self._wall_sheet()
-        if self._wall_pending or any(ws == wall_sheet for _t, ws in changed):
+        shown = self.wall_sheet.value
+        if self._wall_pending or any(ws == shown for _t, ws in changed):
             self._draw_wall()
         self.status.value = (
             f'<p class="sectorwb-help">{len(self._active())} teams · refreshes every '
@@ -338,9 +347,9 @@ class Console(W.VBox):
             return
         self.report.value = wall.report_out_html(ws, team, self._answers(team, ws.id))
 
-    def _wall_sheet(self) -> str | None:
-        choice = self.wall_choice.value
-        return choice.worksheet if choice is not None else None
+    def _wall_questions(self, change: dict[str, Any]) -> None:
+        """Another worksheet: its questions to pick from, its first on the wall."""
+        self.wall_choice.options = wall.wall_choices(self._by_id[change["new"]])
 
     def _draw_wall(self) -> None:
         choice = self.wall_choice.value

@@ -28,8 +28,9 @@ from .schema import (
 STYLESHEET = "wall.css"  # the classes used here; ``ui.style(STYLESHEET)`` adds it
 DRAWING_CLASS = "sectorwb-wall-drawing"  # a picture not drawn yet (see wall_html)
 MANY_TEAMS = 12  # past this, cards get narrower and type a little smaller
-# Dropdown labels: long enough to tell questions apart, short enough for one line.
-_LABEL_CHARS = {"worksheet": 34, "section": 30, "question": 60}
+# Labels of the question dropdown: long enough to tell a worksheet's questions apart,
+# short enough for one line of a narrow window (the wall's heading has the full text).
+_LABEL_CHARS = {"section": 28, "question": 54}
 
 
 @dataclass(frozen=True)
@@ -43,26 +44,24 @@ class WallChoice:
 
 
 # -- what a trainer can put on the wall ------------------------------------------------
-def wall_choices(sheets: Sequence[Worksheet]) -> list[tuple[str, WallChoice]]:
-    """Every question and picture of ``sheets`` in page order, as (label, value)
-    pairs a Dropdown takes; labels are "Worksheet — section — question", shortened
-    (the wall's heading has the full text)."""
+def wall_choices(ws: Worksheet) -> list[tuple[str, WallChoice]]:
+    """Every question and picture of ``ws`` in page order, as (label, value) pairs a
+    Dropdown takes; labels are "section — question", shortened (the wall's heading
+    has the full text). The worksheet is chosen in a dropdown of its own."""
     choices = []
-    for ws in sheets:
-        sheet = _short(ws.title, "worksheet")
-        for section in ws.sections:
-            where = f"{sheet} — {_short(section.title, 'section')} — "
-            for q in section.questions:
-                choices.append(
-                    (where + _short(q.text, "question"), WallChoice(ws.id, q.id))
-                )
-                choices += [
-                    (where + "Picture: " + _short(p.title, "question"), _picture(ws, p))
-                    for p in section.pictures
-                    if p.source == q.id
-                ]
-        table = ws.action_table
-        choices.append((f"{sheet} — {table.title}", WallChoice(ws.id, table.id)))
+    for section in ws.sections:
+        where = f"{_short(section.title, 'section')} — "
+        for q in section.questions:
+            choices.append(
+                (where + _short(q.text, "question"), WallChoice(ws.id, q.id))
+            )
+            choices += [
+                (where + "Picture: " + _short(p.title, "question"), _picture(ws, p))
+                for p in section.pictures
+                if p.source == q.id
+            ]
+    table = ws.action_table
+    choices.append((table.title, WallChoice(ws.id, table.id)))
     return choices
 
 

@@ -415,6 +415,32 @@ def voila_server(data_dir: Path, session_dir: Path) -> Iterator[VoilaServer]:
         stop_voila(server)
 
 
+@pytest.fixture(scope="session")
+def pg_voila_server(postgres: Cluster, session_dir: Path) -> Iterator[VoilaServer]:
+    """The session's server with its answers on PostgreSQL (a database of the
+    session's cluster), for served tests that run on both engines; see
+    ``server_on_engine``."""
+    folder = session_dir / "pg-data"
+    folder.mkdir()
+    server = start_voila(
+        folder, session_dir / "voila-pg.log", db_url=postgres.new_database()
+    )
+    try:
+        yield server
+    finally:
+        stop_voila(server)
+
+
+def server_on_engine(
+    request: pytest.FixtureRequest, sqlite: VoilaServer
+) -> VoilaServer:
+    """For a module's ``voila_server`` parametrized by ``ENGINES``: the session's
+    server (``sqlite``), then the one on PostgreSQL, so each of its tests runs on both."""
+    if request.param == "sqlite":
+        return sqlite
+    return request.getfixturevalue("pg_voila_server")
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     """A failing test that used the server gets the end of Voila's log."""

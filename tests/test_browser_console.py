@@ -73,7 +73,7 @@ def _wall_label(question: str) -> str:
     """The room wall's choice of one question of the worksheet, as the page lists it."""
     return next(
         label
-        for label, choice in wall.wall_choices(content.worksheets())
+        for label, choice in wall.wall_choices(content.get(SHEET_ID))
         if choice == wall.WallChoice(SHEET_ID, question)
     )
 
@@ -124,6 +124,10 @@ def test_grid_and_wall_follow_a_team_typing_without_a_reload(
 
     wall_tab = trainer.get_by_role("tab", name="Room wall")
     wall_tab.click()
+    projector = trainer.locator(".sectorwb-projector").filter(
+        has=trainer.locator(".sectorwb-wall")
+    )
+    projector.get_by_label("Worksheet").select_option(label=content.get(SHEET_ID).title)
     trainer.get_by_label("Question").select_option(_wall_label("target_sector"))
     wall = trainer.locator(".sectorwb-wall")
     expect(wall).to_contain_text(OTHER)

@@ -1,6 +1,6 @@
 """The bad day, in a real browser: a reload right after typing, a killed kernel, a
 killed and restarted server, two laptops on one field. Nothing typed may be lost
-without the page saying so."""
+without the page saying so, with the answers in SQLite or in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import start_voila, stop_voila
+from conftest import ENGINES, VoilaServer, server_on_engine, start_voila, stop_voila
 from playwright.sync_api import expect
 from test_browser import (
     SHEET_ID,
@@ -26,6 +26,12 @@ from test_browser import (
 pytestmark = [pytest.mark.browser, pytest.mark.served, pytest.mark.slow]
 
 LIVE_S = 12  # the page polls every 3 s; allow for a busy 2-core machine
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def voila_server(request: pytest.FixtureRequest, voila_server: VoilaServer) -> Any:
+    """Every test here runs on the session's server, then on one on PostgreSQL."""
+    return server_on_engine(request, voila_server)
 
 
 def accept_leaving(page: Any) -> list[str]:
@@ -128,9 +134,12 @@ def test_a_killed_kernel_shows_the_banner_and_stops_the_inputs(
 
 
 @pytest.fixture
-def own_server(data_dir: Path, tmp_path: Path) -> Any:
-    """A server of this test alone, which it may kill; stopped afterwards."""
-    server = start_voila(data_dir, tmp_path / "voila.log")
+def own_server(voila_server: VoilaServer, tmp_path: Path) -> Any:
+    """A server of this test alone on the store of ``voila_server``, which it may
+    kill; stopped afterwards."""
+    server = start_voila(
+        voila_server.data_dir, tmp_path / "voila.log", db_url=voila_server.db_url
+    )
     yield server
     stop_voila(server)
 
@@ -138,7 +147,6 @@ def own_server(data_dir: Path, tmp_path: Path) -> Any:
 def test_a_killed_server_shows_the_banner_and_a_restart_keeps_every_answer(
     browser: Any,
     own_server: Any,
-    data_dir: Path,
     tmp_path: Path,
     team: str,
     wait_saved: Callable[..., None],
@@ -159,7 +167,12 @@ def test_a_killed_server_shows_the_banner_and_a_restart_keeps_every_answer(
         expect(lost_banner(page)).to_be_visible()
         expect(page.get_by_label("Target Sector:")).to_be_disabled()
 
-        restarted = start_voila(data_dir, tmp_path / "voila-again.log", port=port)
+        restarted = start_voila(
+            own_server.data_dir,
+            tmp_path / "voila-again.log",
+            port=port,
+            db_url=own_server.db_url,
+        )
         try:
             page.get_by_role("button", name="Reload to continue").click()
             expect(page.get_by_label("Target Sector:")).to_have_value(

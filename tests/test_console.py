@@ -106,6 +106,26 @@ def test_a_clicked_cell_opens_the_report_out_view(made: academy.Academy) -> None
         assert console.report_team.value == "Team C"
 
 
+def test_the_wall_picks_a_worksheet_then_one_of_its_questions(
+    made: academy.Academy,
+) -> None:
+    answer = {"answer": "yes", "notes": "Forty CEOs came"}
+    made.store.save("Team C", "step4_launch", {"aar_critical_mass": answer})
+    console = Console(made, made.store)
+    first = content.worksheets()[0]
+    assert console.wall_sheet.value == first.id
+    assert {c.worksheet for _, c in console.wall_choice.options} == {first.id}
+
+    console.wall_sheet.value = "step4_launch"
+    choices = console.wall_choice.options
+    assert {c.worksheet for _, c in choices} == {"step4_launch"}
+    assert console.wall_choice.value == choices[0][1]  # its first, on the wall
+    picked = next(c for _, c in choices if c.question == "aar_critical_mass")
+    console.wall_choice.value = picked
+    assert "1. Did we engage a critical mass of business leaders" in console.wall.value
+    assert "Forty CEOs came" in console.wall.value
+
+
 def test_team_changes_in_the_console_keep_every_answer(made: academy.Academy) -> None:
     made.store.save("Team C", SHEET, {"target_sector": "Health"})
     console = Console(made, made.store)

@@ -1,5 +1,6 @@
 """The served app over plain HTTP: every workbook renders, shows no code, no traceback,
-and names no host but the server itself (Academy venues may have no internet)."""
+and names no host but the server itself (Academy venues may have no internet); the
+renders with the answers in SQLite and in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from conftest import ENGINES, VoilaServer, server_on_engine
 
 pytestmark = [pytest.mark.served, pytest.mark.slow]
 
@@ -94,13 +96,22 @@ def foreign(url: str) -> bool:
     return parts.scheme not in ("", "http", "https", "data", "blob")
 
 
-@pytest.fixture(scope="module")
-def served(voila_server: Any) -> dict[str, tuple[int, str, float]]:
-    """Every workbook rendered once for team "Served": status, HTML, seconds."""
-    return {
-        notebook: render(voila_server, voila_server.url(notebook, "Served"))
+@pytest.fixture(scope="module", params=ENGINES)
+def rendered(
+    request: pytest.FixtureRequest, voila_server: VoilaServer
+) -> tuple[VoilaServer, dict[str, tuple[int, str, float]]]:
+    """Every workbook rendered once for team "Served" (status, HTML, seconds), with
+    the answers in SQLite, then in PostgreSQL: the server and its pages."""
+    server = server_on_engine(request, voila_server)
+    return server, {
+        notebook: render(server, server.url(notebook, "Served"))
         for notebook in NOTEBOOKS
     }
+
+
+@pytest.fixture
+def served(rendered: tuple[VoilaServer, dict]) -> dict[str, tuple[int, str, float]]:
+    return rendered[1]
 
 
 def test_there_are_workbooks() -> None:
@@ -128,9 +139,8 @@ def test_page_shows_no_source_and_no_traceback(served: dict, notebook: str) -> N
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_page_loads_nothing_from_other_hosts(
-    voila_server: Any, served: dict, notebook: str
-) -> None:
+def test_page_loads_nothing_from_other_hosts(rendered: tuple, notebook: str) -> None:
+    server, served = rendered
     _, html, _ = served[notebook]
     urls = loaded_urls(html)
     assert any(kind == "<script src>" for kind, _ in urls), "parser found no scripts"
@@ -138,11 +148,11 @@ def test_page_loads_nothing_from_other_hosts(
     assert offenders == [], f"the page loads from other hosts: {offenders}"
     # What it loads from the server itself must exist (an offline page that 404s
     # its own stylesheet is broken just the same).
-    page_url = voila_server.url(notebook, "Served")
+    page_url = server.url(notebook, "Served")
     for kind, ref in urls:
         target = urljoin(page_url, ref)
         if urlsplit(target).scheme in ("http", "https"):
-            status, _ = voila_server.get(target, timeout=30)
+            status, _ = server.get(target, timeout=30)
             assert status == 200, f"{kind} {ref}"
 
 

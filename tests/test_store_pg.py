@@ -104,9 +104,15 @@ def test_a_host_name_that_is_not_known() -> None:
 
 
 def test_serve_refuses_a_bad_url_before_serving(
-    postgres: Cluster, capsys: pytest.CaptureFixture[str], data: Path
+    postgres: Cluster,
+    capsys: pytest.CaptureFixture[str],
+    data: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bad = postgres.new_database().replace(PASSWORD, "Bad-Pass-123")
+    # serve puts --db-url into its environment, for its kernels: set here, so that
+    # monkeypatch takes it out again and no later test inherits it.
+    monkeypatch.setenv(config.DB_URL_ENV, bad)
     code = cli.main(["serve", "--db-url", bad, "--port", str(_closed_port())])
     assert code == 2
     err = capsys.readouterr().err

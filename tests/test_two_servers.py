@@ -22,20 +22,18 @@ FIELD = "Target Sector:"
 
 @pytest.fixture(scope="module")
 def servers(
-    postgres: Cluster, tmp_path_factory: pytest.TempPathFactory
+    pg_voila_server: VoilaServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[VoilaServer, VoilaServer]]:
-    url = postgres.new_database()
-    started: list[VoilaServer] = []
+    """Server A, the session's on PostgreSQL, and server B, with a data folder of
+    its own, on A's database."""
+    folder = tmp_path_factory.mktemp("server-b")
+    server_b = start_voila(
+        folder / "data", folder / "voila.log", db_url=pg_voila_server.db_url
+    )
     try:
-        for name in ("a", "b"):
-            folder = tmp_path_factory.mktemp(f"server-{name}")
-            started.append(
-                start_voila(folder / "data", folder / "voila.log", db_url=url)
-            )
-        yield started[0], started[1]
+        yield pg_voila_server, server_b
     finally:
-        for server in started:
-            stop_voila(server)
+        stop_voila(server_b)
 
 
 @pytest.fixture

@@ -496,7 +496,7 @@ def test_downloads_prepare_a_data_link(
     form.fields["target_sector"].value = "Health care"
     _click(form, spec)
     link = _link(form)
-    assert "<a " in link and "is ready" in link  # announced: see test_browser_axe
+    assert "<a " in link and "is ready" in link  # announced: see test_browser_pages
     _click(form, spec)  # the same file again is a new link: the page saves it again
     assert _link(form) != link
     assert f'download="{spec.filename(form.worksheet, "Alpha Team")}"' in link
