@@ -115,7 +115,9 @@ class Cluster:
         )
 
     def stop(self, mode: str = "fast") -> None:
-        self._run(
+        """Stop the server and wait until it is down; fails with pg_ctl's words when
+        it is not (a test that "stopped" a running server would prove nothing)."""
+        done = self._run(
             "pg_ctl",
             "-D",
             str(self.folder / "data"),
@@ -125,6 +127,11 @@ class Cluster:
             "stop",
             check=False,
         )
+        if done.returncode != 0:
+            raise AssertionError(
+                f"pg_ctl stop ({mode}) failed: {done.stdout.strip()} "
+                f"{done.stderr.strip()}"
+            )
 
 
 def _free_port() -> int:
