@@ -443,11 +443,16 @@ def server_on_engine(
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
-    """A failing test that used the server gets the end of Voila's log."""
+    """A failing test that used a server (or a tuple of them) gets the end of each
+    one's Voila log."""
     report = yield
-    server = getattr(item, "funcargs", {}).get("voila_server")
-    if report.failed and isinstance(server, VoilaServer) and server.log_path.exists():
-        report.sections.append(("Voila log (end)", server.log()[-6000:]))
+    if not report.failed:
+        return report
+    for value in getattr(item, "funcargs", {}).values():
+        for server in value if isinstance(value, tuple) else (value,):
+            if isinstance(server, VoilaServer) and server.log_path.exists():
+                title = f"Voila log of {server.base_url} (end)"
+                report.sections.append((title, server.log()[-6000:]))
     return report
 
 
