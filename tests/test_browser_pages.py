@@ -189,7 +189,8 @@ def contexts(browser: Any, served: tuple[VoilaServer, Any, str]) -> Iterator[Con
 
 
 def _violations(page: Any, axe: Path) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(axe))
+    if not page.evaluate("typeof axe !== 'undefined'"):  # once per page
+        page.add_script_tag(path=str(axe))
     return page.evaluate(RUN_AXE)
 
 
