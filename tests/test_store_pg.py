@@ -37,6 +37,22 @@ def _sql(url: str, *statements: str) -> list:
         engine.dispose()
 
 
+@pytest.fixture
+def served_url(postgres: Cluster, data: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database as ``$SECTORWB_DB_URL`` (with a data folder of the test's)."""
+    url = postgres.new_database()
+    monkeypatch.setenv(config.DB_URL_ENV, url)
+    return url
+
+
+def _academy_schemas(url: str) -> list:
+    return _sql(
+        url,
+        "SELECT schema_name FROM information_schema.schemata"
+        " WHERE schema_name LIKE 'ac_%' ORDER BY 1",
+    )
+
+
 def _refused(target: str) -> str:
     store = Store(target)
     try:
@@ -206,10 +222,9 @@ def test_a_held_lock_is_busy_then_the_save_goes_through(
 
 # -- Academies: a schema each ----------------------------------------------------------
 def test_academies_on_one_database_keep_to_their_own_schema(
-    postgres: Cluster, data: Path, monkeypatch: pytest.MonkeyPatch
+    served_url: str, data: Path
 ) -> None:
-    url = postgres.new_database()
-    monkeypatch.setenv(config.DB_URL_ENV, url)
+    url = served_url
     north, _ = academy.create("North 2027", "demo", ["Metro Health", "Builders"])
     south, _ = academy.create("South 2027", "demo", ["Metro Health"])
     north.store.save("Metro Health", SHEET, {FIELD: "north's answer"})
@@ -219,12 +234,7 @@ def test_academies_on_one_database_keep_to_their_own_schema(
     assert [t.name for t in again.teams()] == ["Metro Health", "Builders"]
     assert again.store.answers("Metro Health", SHEET) == {FIELD: "north's answer"}
     assert not (data / config.ACADEMIES_DIR).exists()  # nothing in the data folder
-    schemas = _sql(
-        url,
-        "SELECT schema_name FROM information_schema.schemata"
-        " WHERE schema_name LIKE 'ac_%' ORDER BY 1",
-    )
-    assert schemas == [("ac_north_2027",), ("ac_south_2027",)]
+    assert _academy_schemas(url) == [("ac_north_2027",), ("ac_south_2027",)]
     with pytest.raises(Exception, match="exists already"):
         academy.create("North 2027", "demo", ["Other"])
     for made in (north, south, again):
@@ -232,13 +242,9 @@ def test_academies_on_one_database_keep_to_their_own_schema(
 
 
 def test_academies_are_listed_and_an_unknown_one_is_named_and_not_made(
-    postgres: Cluster,
-    data: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    served_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = postgres.new_database()
-    monkeypatch.setenv(config.DB_URL_ENV, url)
+    url = served_url
     assert cli.main(["academy", "list"]) == 0
     assert "No Academies yet" in capsys.readouterr().out
     for name in ("North 2027", "South 2027"):
@@ -255,22 +261,16 @@ def test_academies_are_listed_and_an_unknown_one_is_named_and_not_made(
     assert "There is no Academy 'west-2027'" in err
     assert "Known: north-2027, south-2027" in err
     assert PASSWORD not in err
-    schemas = _sql(
-        url,
-        "SELECT schema_name FROM information_schema.schemata"
-        " WHERE schema_name LIKE 'ac_%' ORDER BY 1",
-    )
-    assert schemas == [("ac_north_2027",), ("ac_south_2027",)]  # no ac_west_2027
+    assert _academy_schemas(url) == [
+        ("ac_north_2027",),
+        ("ac_south_2027",),
+    ]  # no ac_west_2027
 
 
 def test_check_reads_the_team_names_on_the_server_and_makes_nothing(
-    postgres: Cluster,
-    data: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    postgres: Cluster, served_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = postgres.new_database()
-    monkeypatch.setenv(config.DB_URL_ENV, url)
+    url = served_url
     assert cli.main(["check"]) == 0
     assert "ok  teams" not in capsys.readouterr().out
     assert _sql(
@@ -291,14 +291,8 @@ def test_check_reads_the_team_names_on_the_server_and_makes_nothing(
 
 
 def test_backup_of_a_server_store_says_how_to_copy_it(
-    postgres: Cluster,
-    data: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    served_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = postgres.new_database()
-    monkeypatch.setenv(config.DB_URL_ENV, url)
     assert cli.main(["backup", str(tmp_path / "copy.sqlite3")]) == 2
     err = capsys.readouterr().err
     assert "is a database server" in err
